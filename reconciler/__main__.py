@@ -1,0 +1,4 @@
+from reconciler.cli import main
+import sys
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tasks: the Celery application and the bundled example controller."""
