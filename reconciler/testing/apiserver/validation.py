@@ -1,0 +1,222 @@
+"""Validation of incoming objects: names, built-in kinds and custom resources.
+
+Built-in kinds are checked against the OpenAPI schemas of the Kubernetes release the server
+reports (:data:`~.discovery.KUBERNETES_MINOR`), shipped by the ``kubernetes-validate`` wheel.
+Custom resources are checked against their CRD's ``openAPIV3Schema`` with ``jsonschema``,
+after unknown fields are pruned as the real server prunes them for structural schemas. Every
+failure is a 422 ``Invalid`` whose causes name the field (``spec.replicas``), never a 500.
+
+Differences from the real server: only the schema is checked, not the hand-written Go
+validation (so e.g. a container without ``image`` is accepted); unknown fields of built-in kinds
+are kept unless the request asks ``fieldValidation=Strict``, where the real server drops them
+with a warning; CEL rules (``x-kubernetes-validations``) are not evaluated.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from importlib import resources as importlib_resources
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from reconciler.testing.apiserver import discovery, resources, status
+
+JsonObj = dict[str, Any]
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+LABEL_NAMED = {("", "namespaces")}
+DNS1035_NAMED = {("", "services")}
+
+
+def name_causes(name: str, rt: resources.ResourceType) -> list[JsonObj]:
+    """Why ``name`` is not a valid name for this resource (empty when it is)."""
+    if rt.storage_key in DNS1035_NAMED:
+        ok, limit, what = _DNS1035_LABEL.match(name), 63, "a DNS-1035 label"
+        hint = ("must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character")
+    elif rt.storage_key in LABEL_NAMED:
+        ok, limit, what = _DNS1123_LABEL.match(name), 63, "a lowercase RFC 1123 label"
+        hint = ("must consist of lower case alphanumeric characters or '-', and must start "
+                "and end with an alphanumeric character")
+    else:
+        ok, limit, what = _DNS1123_SUBDOMAIN.match(name), 253, "a lowercase RFC 1123 subdomain"
+        hint = ("must consist of lower case alphanumeric characters, '-' or '.', and must "
+                "start and end with an alphanumeric character")
+    causes = []
+    if not ok:
+        causes.append(status.cause("metadata.name", f'Invalid value: "{name}": {what} {hint}'))
+    if len(name) > limit:
+        causes.append(status.cause("metadata.name",
+                                   f"Invalid value: \"{name}\": must be no more than {limit} "
+                                   f"characters"))
+    return causes
+
+
+def _field(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _causes(errors: list[jsonschema.ValidationError]) -> list[JsonObj]:
+    causes: list[JsonObj] = []
+    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))[:20]:
+        field = _field(err.absolute_path)
+        if err.validator == "required":
+            missing = re.match(r"^'([^']*)'", err.message)
+            name = missing.group(1) if missing else ""
+            causes.append(status.cause(f"{field}.{name}" if field else name, "Required value",
+                                       "FieldValueRequired"))
+        elif err.validator == "type":
+            causes.append(status.cause(field, f"Invalid value: {json.dumps(err.instance)}: "
+                                              f"must be of type {err.validator_value}",
+                                       "FieldValueTypeInvalid"))
+        elif err.validator == "enum":
+            options = ", ".join(json.dumps(v) for v in err.validator_value)
+            causes.append(status.cause(field, f"Unsupported value: {json.dumps(err.instance)}: "
+                                              f"supported values: {options}",
+                                       "FieldValueNotSupported"))
+        elif err.validator == "additionalProperties":
+            causes.append(status.cause(field or "<root>", f"Invalid value: {err.message}",
+                                       "FieldValueNotSupported"))
+        else:
+            causes.append(status.cause(field, f"Invalid value: {err.message}"))
+    return causes
+
+
+def _schema_dir(strict: bool) -> Any:
+    root = importlib_resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    name = f"v1.{discovery.KUBERNETES_MINOR}.0-local" + ("-strict" if strict else "")
+    return root.joinpath(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _builtin_validator(api_version: str, kind: str, strict: bool) -> Any:
+    group_prefix = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = _schema_dir(strict)
+    schema = json.loads(folder.joinpath(f"{kind.lower()}-{group_prefix}.json").read_text())
+    definitions = json.loads(_definitions_text(strict))
+    registry: referencing.Registry[Any] = referencing.Registry().with_resources([
+        ("file://_definitions.json", referencing.Resource.from_contents(
+            definitions, default_specification=referencing.jsonschema.DRAFT202012)),
+    ])
+    schema = json.loads(json.dumps(schema).replace('"_definitions.json#', '"file://_definitions.json#'))
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@functools.lru_cache(maxsize=2)
+def _definitions_text(strict: bool) -> str:
+    return str(_schema_dir(strict).joinpath("_definitions.json").read_text())
+
+
+def validate_builtin(obj: JsonObj, rt: resources.ResourceType, *, strict: bool = False) -> None:
+    """Raise 422 if a built-in object does not match its Kubernetes OpenAPI schema."""
+    validator = _builtin_validator(rt.api_version, rt.kind, strict)
+    errors = list(validator.iter_errors(obj))
+    if errors:
+        name = str(obj.get("metadata", {}).get("name", ""))
+        raise status.invalid(rt.kind, rt.group, name, _causes(errors))
+
+
+def to_json_schema(schema: Any) -> Any:
+    """Translate an OpenAPI v3 ``JSONSchemaProps`` into plain JSON Schema for ``jsonschema``."""
+    if isinstance(schema, list):
+        return [to_json_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: to_json_schema(v) for k, v in schema.items()
+           if not k.startswith("x-kubernetes-") and k != "nullable"}
+    if schema.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if schema.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+def prune(value: Any, schema: Any) -> Any:
+    """Drop fields the schema does not declare, as the real server does for structural schemas."""
+    if not isinstance(schema, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
+        return value
+    if isinstance(value, dict):
+        props = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        if props is None and extra is None:
+            return value if schema.get("type") != "object" else {}
+        out = {}
+        for key, item in value.items():
+            if props is not None and key in props:
+                out[key] = prune(item, props[key])
+            elif isinstance(extra, dict):
+                out[key] = prune(item, extra)
+            elif extra is True:
+                out[key] = item
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [prune(item, schema["items"]) for item in value]
+    return value
+
+
+def validate_custom(obj: JsonObj, rt: resources.ResourceType) -> JsonObj:
+    """Prune and validate a custom resource against its CRD schema; returns the pruned object."""
+    if rt.schema is None:
+        return obj
+    root = copy.deepcopy(rt.schema)
+    props = root.setdefault("properties", {})
+    for key in ("apiVersion", "kind"):
+        props.setdefault(key, {"type": "string"})
+    props["metadata"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    pruned = prune(obj, root)
+    validator = jsonschema.Draft202012Validator(to_json_schema(root))
+    errors = list(validator.iter_errors(pruned))
+    if errors:
+        name = str(obj.get("metadata", {}).get("name", ""))
+        raise status.invalid(rt.kind, rt.group, name, _causes(errors))
+    return dict(pruned)
+
+
+def validate_crd(crd: JsonObj) -> None:
+    """The checks the real server makes on a CRD that matter to serving it."""
+    spec = crd.get("spec") or {}
+    names = spec.get("names") or {}
+    group, plural = spec.get("group", ""), names.get("plural", "")
+    causes: list[JsonObj] = []
+    if not group or "." not in group:
+        causes.append(status.cause("spec.group", "Invalid value: should be a domain with at "
+                                                 "least one dot"))
+    if not plural or not _DNS1123_LABEL.match(plural):
+        causes.append(status.cause("spec.names.plural", "Required value"
+                                   if not plural else "Invalid value: must be a DNS-1123 label",
+                                   "FieldValueRequired" if not plural else "FieldValueInvalid"))
+    if not names.get("kind"):
+        causes.append(status.cause("spec.names.kind", "Required value", "FieldValueRequired"))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        causes.append(status.cause("spec.scope", 'Unsupported value: supported values: '
+                                                 '"Cluster", "Namespaced"',
+                                   "FieldValueNotSupported"))
+    versions = spec.get("versions") or []
+    if not versions or sum(1 for v in versions if v.get("storage")) != 1:
+        causes.append(status.cause("spec.versions", "Invalid value: must have exactly one "
+                                                    "version marked as storage version"))
+    for n, version in enumerate(versions):
+        if not (version.get("schema") or {}).get("openAPIV3Schema"):
+            causes.append(status.cause(f"spec.versions[{n}].schema.openAPIV3Schema",
+                                       "Required value: schemas are required",
+                                       "FieldValueRequired"))
+    name = crd.get("metadata", {}).get("name", "")
+    if group and plural and name != f"{plural}.{group}":
+        causes.append(status.cause("metadata.name", f'Invalid value: "{name}": must be '
+                                                    f"spec.names.plural+\".\"+spec.group"))
+    if causes:
+        raise status.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
