@@ -10,7 +10,8 @@ compiled-in patch metadata for built-in kinds.
 
 from __future__ import annotations
 
-CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+CONTENT_TYPE = "application/octet-stream"
+"""What the real server labels the protobuf document with (Go cannot parse the "@" type)."""
 
 
 def _field(number: int, payload: bytes) -> bytes:

@@ -1,0 +1,188 @@
+"""Object CRUD through the typed client: metadata, concurrency, status, lists and paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+DEPLOYMENT: dict[str, Any] = {
+    "metadata": {"name": "web"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}},
+                     "spec": {"containers": [{"name": "web", "image": "nginx"}]}},
+    },
+}
+
+
+def test_create_assigns_uid_timestamp_and_increasing_resource_versions(
+        core: client.CoreV1Api, namespace: str) -> None:
+    """Create sets uid and creationTimestamp; every write gets a larger global resourceVersion."""
+    a = core.create_namespaced_config_map(namespace, {"metadata": {"name": "a"}})
+    b = core.create_namespaced_config_map(namespace, {"metadata": {"name": "b"}})
+    assert a.metadata.uid and a.metadata.uid != b.metadata.uid
+    assert a.metadata.creation_timestamp is not None
+    assert int(b.metadata.resource_version) > int(a.metadata.resource_version)
+    listed = core.list_namespaced_config_map(namespace)
+    assert int(listed.metadata.resource_version) >= int(b.metadata.resource_version)
+
+
+def test_generate_name_appends_a_random_suffix(core: client.CoreV1Api, namespace: str) -> None:
+    """generateName yields a unique name made of the prefix and five characters."""
+    made = {core.create_namespaced_config_map(
+        namespace, {"metadata": {"generateName": "job-"}}).metadata.name for _ in range(3)}
+    assert len(made) == 3
+    assert all(n.startswith("job-") and len(n) == 9 for n in made)
+
+
+def test_create_of_existing_name_is_409_already_exists(core: client.CoreV1Api,
+                                                       namespace: str) -> None:
+    """Creating a taken name is refused with 409 AlreadyExists."""
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "dup"}})
+    with pytest.raises(client.ApiException) as err:
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": "dup"}})
+    assert err.value.status == 409 and '"reason":"AlreadyExists"' in err.value.body
+
+
+def test_update_with_stale_resource_version_is_409_conflict(core: client.CoreV1Api,
+                                                            namespace: str) -> None:
+    """An update carrying an old resourceVersion is refused with 409 Conflict."""
+    cm = core.create_namespaced_config_map(namespace, {"metadata": {"name": "c"}})
+    cm.data = {"a": "1"}
+    core.replace_namespaced_config_map("c", namespace, cm)
+    cm.data = {"a": "2"}
+    with pytest.raises(client.ApiException) as err:
+        core.replace_namespaced_config_map("c", namespace, cm)
+    assert err.value.status == 409 and '"reason":"Conflict"' in err.value.body
+    assert "the object has been modified" in err.value.body
+
+
+def test_get_missing_object_is_404_not_found(core: client.CoreV1Api, namespace: str) -> None:
+    """Reading a name that does not exist is 404 NotFound naming the object."""
+    with pytest.raises(client.ApiException) as err:
+        core.read_namespaced_config_map("missing", namespace)
+    assert err.value.status == 404 and 'configmaps \\"missing\\" not found' in err.value.body
+
+
+def test_create_in_missing_namespace_is_404(core: client.CoreV1Api) -> None:
+    """Objects can only be created in an existing namespace."""
+    with pytest.raises(client.ApiException) as err:
+        core.create_namespaced_config_map("no-such-ns", {"metadata": {"name": "x"}})
+    assert err.value.status == 404 and "namespaces" in err.value.body
+
+
+def test_generation_moves_on_spec_changes_only(api: client.ApiClient, namespace: str) -> None:
+    """generation starts at 1 and is bumped by spec changes, not metadata or status writes."""
+    apps = client.AppsV1Api(api)
+    dep = apps.create_namespaced_deployment(namespace, DEPLOYMENT)
+    assert dep.metadata.generation == 1
+    dep = apps.patch_namespaced_deployment("web", namespace, {"metadata": {"labels": {"x": "y"}}})
+    assert dep.metadata.generation == 1
+    dep = apps.patch_namespaced_deployment_status("web", namespace,
+                                                  {"status": {"observedGeneration": 1}})
+    assert dep.metadata.generation == 1 and dep.status.observed_generation == 1
+    dep = apps.patch_namespaced_deployment("web", namespace, {"spec": {"replicas": 4}})
+    assert dep.metadata.generation == 2
+
+
+def test_status_written_through_main_resource_is_ignored(api: client.ApiClient,
+                                                         namespace: str) -> None:
+    """With a status subresource, status in a main-resource write is dropped; /status sets it."""
+    apps = client.AppsV1Api(api)
+    apps.create_namespaced_deployment(namespace, {**DEPLOYMENT, "status": {"replicas": 9}})
+    dep = apps.patch_namespaced_deployment("web", namespace, {"status": {"replicas": 5}})
+    assert dep.status is None or dep.status.replicas is None
+    dep = apps.patch_namespaced_deployment_status("web", namespace, {"status": {"replicas": 5},
+                                                                     "spec": {"replicas": 7}})
+    assert dep.status.replicas == 5 and dep.spec.replicas is None
+
+
+def test_noop_update_keeps_the_resource_version(core: client.CoreV1Api, namespace: str) -> None:
+    """An update that changes nothing does not bump the resourceVersion."""
+    cm = core.create_namespaced_config_map(namespace, {"metadata": {"name": "same"},
+                                                       "data": {"a": "1"}})
+    again = core.patch_namespaced_config_map("same", namespace, {"data": {"a": "1"}})
+    assert again.metadata.resource_version == cm.metadata.resource_version
+
+
+def test_list_pages_with_limit_and_continue(core: client.CoreV1Api, namespace: str) -> None:
+    """limit/continue return every object exactly once, in name order."""
+    for n in range(7):
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": f"p{n}"}})
+    names: list[str] = []
+    token = None
+    pages = 0
+    while True:
+        page = core.list_namespaced_config_map(namespace, limit=3, _continue=token)
+        names += [i.metadata.name for i in page.items]
+        pages += 1
+        token = page.metadata._continue
+        if not token:
+            break
+        assert page.metadata.remaining_item_count == 7 - len(names)
+    assert names == [f"p{n}" for n in range(7)] and pages == 3
+
+
+def test_list_across_namespaces(core: client.CoreV1Api, namespace: str) -> None:
+    """Listing without a namespace returns objects of every namespace."""
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "everywhere"}})
+    items = core.list_config_map_for_all_namespaces().items
+    assert any(i.metadata.namespace == namespace and i.metadata.name == "everywhere"
+               for i in items)
+
+
+def test_custom_objects_api_round_trip(api: client.ApiClient, namespace: str,
+                                       widgets: dict[str, Any]) -> None:
+    """A custom resource can be created, read, patched, status-patched, listed and deleted."""
+    custom = client.CustomObjectsApi(api)
+    args = ("example.com", "v1", namespace, "widgets")
+    made = custom.create_namespaced_custom_object(
+        *args, {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                "spec": {"size": 2}, "status": {"phase": "ignored"}})
+    assert made["metadata"]["generation"] == 1 and "status" not in made
+    patched = custom.patch_namespaced_custom_object(*args, "w", {"spec": {"size": 3}})
+    assert patched["spec"]["size"] == 3 and patched["metadata"]["generation"] == 2
+    status = custom.patch_namespaced_custom_object_status(*args, "w",
+                                                          {"status": {"phase": "Ready"}})
+    assert status["status"] == {"phase": "Ready"} and status["metadata"]["generation"] == 2
+    listed = custom.list_namespaced_custom_object(*args)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["w"]
+    custom.delete_namespaced_custom_object(*args, "w")
+    with pytest.raises(client.ApiException) as err:
+        custom.get_namespaced_custom_object(*args, "w")
+    assert err.value.status == 404
+
+
+def test_deleting_a_crd_removes_its_objects(api: client.ApiClient, namespace: str,
+                                            widgets: dict[str, Any], http: Any) -> None:
+    """Deleting the CRD stops serving its resource and drops its objects."""
+    custom = client.CustomObjectsApi(api)
+    custom.create_namespaced_custom_object(
+        "example.com", "v1", namespace, "widgets",
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
+    client.ApiextensionsV1Api(api).delete_custom_resource_definition("widgets.example.com")
+    code, body = http("GET", f"/apis/example.com/v1/namespaces/{namespace}/widgets")
+    assert code == 404 and body["reason"] == "NotFound"
+
+
+def test_wrong_method_is_405(http: Any, namespace: str) -> None:
+    """POST to a named object is 405 MethodNotAllowed."""
+    code, body = http("POST", f"/api/v1/namespaces/{namespace}/configmaps/x", {})
+    assert code == 405 and body["reason"] == "MethodNotAllowed"
+
+
+def test_malformed_json_is_400(http: Any, namespace: str) -> None:
+    """A body that is not JSON is a 400 BadRequest, not a 500."""
+    code, body = http("POST", f"/api/v1/namespaces/{namespace}/configmaps", b"{nope")
+    assert code == 400 and body["reason"] == "BadRequest"
+
+
+def test_delete_preconditions_are_checked(core: client.CoreV1Api, namespace: str) -> None:
+    """A delete whose uid precondition does not match is 409 Conflict."""
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "pre"}})
+    with pytest.raises(client.ApiException) as err:
+        core.delete_namespaced_config_map("pre", namespace, body=client.V1DeleteOptions(
+            preconditions=client.V1Preconditions(uid="not-the-uid")))
+    assert err.value.status == 409
