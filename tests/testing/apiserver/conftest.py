@@ -5,6 +5,7 @@ Every test gets its own namespace, so tests sharing a server never see each othe
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import subprocess
@@ -141,6 +142,12 @@ WIDGET_CRD: dict[str, Any] = {
     },
 }
 """A small CRD with a status subresource, a schema and a printer column."""
+
+
+@pytest.fixture
+def widget_crd() -> dict[str, Any]:
+    """A fresh copy of the Widget CRD manifest (not created)."""
+    return copy.deepcopy(WIDGET_CRD)
 
 
 @pytest.fixture
