@@ -69,6 +69,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "reconciler-apiserver"
     server: Server
+    _raw_body: bytes = b""
 
     def log_message(self, format: str, *args: Any) -> None:
         """Route the access log to ``logging`` at debug level instead of stderr."""
@@ -115,12 +116,21 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _drain_body(self) -> bytes:
+        """Read the whole request body up front, so an early refusal leaves the connection
+        usable for the next keep-alive request."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError as exc:
+            raise status.bad_request("invalid Content-Length") from exc
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise status.ApiError(413, "RequestEntityTooLarge", "request body too large")
+        return self.rfile.read(length) if length > 0 else b""
+
     def read_body(self) -> Any:
         """The request body parsed as JSON (or YAML); None when empty; 400 when malformed."""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise status.ApiError(413, "RequestEntityTooLarge", "request body too large")
-        raw = self.rfile.read(length) if length else b""
+        raw = self._raw_body
         if not raw.strip():
             return None
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -138,7 +148,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         record: dict[str, str] = {}
         code = 500
+        self._raw_body = b""
         try:
+            self._raw_body = self._drain_body()
             if url.path.startswith("/_reconciler/"):
                 code = admin.handle(self, ctx, method, url.path, url.query)
                 return

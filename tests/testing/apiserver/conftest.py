@@ -75,8 +75,11 @@ def raw_http(server: ApiServer, method: str, path: str, body: Any = None, *,
         return code, raw
 
 
-def wait_until(check: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+def wait_until(check: Callable[[], Any], *, timeout: float = 5.0,
+               what: str | Callable[[], str] = "condition") -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``.
+
+    ``what`` may be a callable, evaluated only on failure (e.g. to include a log's tail)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -84,7 +87,8 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 5.0, what: str = "c
         if last:
             return last
         time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+    described = what() if callable(what) else what
+    pytest.fail(f"timed out after {timeout}s waiting for {described} (last value: {last!r})")
 
 
 Http = Callable[..., tuple[int, Any]]

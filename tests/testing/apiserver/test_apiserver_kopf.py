@@ -28,9 +28,9 @@ def deleted(name, **_):
 '''
 
 
+@pytest.mark.usefixtures("widgets")
 def test_kopf_create_and_delete_handlers_fire(server: ApiServer, http: Any, tmp_path: Path,
-                                              namespace: str, widgets: dict[str, Any],
-                                              eventually: Any) -> None:
+                                              namespace: str, eventually: Any) -> None:
     """kopf's create handler runs, its finalizer holds the delete, its delete handler runs."""
     operator = tmp_path / "operator.py"
     operator.write_text(OPERATOR.format(out=str(tmp_path)))
@@ -50,17 +50,17 @@ def test_kopf_create_and_delete_handlers_fire(server: ApiServer, http: Any, tmp_
         code, body = http("POST", base, {"apiVersion": "example.com/v1", "kind": "Widget",
                                          "metadata": {"name": "w1"}, "spec": {"size": 4}})
         assert code == 201, body
-        eventually(lambda: (tmp_path / "created-w1").exists(), timeout=30,
-                   what=f"kopf's create handler; log:\n{kopf_log()}")
+        eventually((tmp_path / "created-w1").exists, timeout=30,
+                   what=lambda: f"kopf's create handler; log:\n{kopf_log()}")
         assert (tmp_path / "created-w1").read_text() == "4"
         code, obj = http("GET", f"{base}/w1")
         assert any(f.startswith("kopf.zalando.org/") for f in obj["metadata"]["finalizers"])
         code, _ = http("DELETE", f"{base}/w1")
         assert code in (200, 202)
-        eventually(lambda: (tmp_path / "deleted-w1").exists(), timeout=30,
-                   what=f"kopf's delete handler; log:\n{kopf_log()}")
+        eventually((tmp_path / "deleted-w1").exists, timeout=30,
+                   what=lambda: f"kopf's delete handler; log:\n{kopf_log()}")
         eventually(lambda: http("GET", f"{base}/w1")[0] == 404, timeout=30,
-                   what=f"the widget to go once kopf removed its finalizer; log:\n{kopf_log()}")
+                   what=lambda: f"the widget to go after kopf's finalizer; log:\n{kopf_log()}")
     finally:
         proc.terminate()
         try:
