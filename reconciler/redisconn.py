@@ -33,7 +33,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def describe(client: Redis) -> str:  # type: ignore[type-arg]
+def describe(client: Redis) -> str:
     """Where ``client`` connects, for error messages: ``host:port/db`` or the socket path."""
     kwargs: dict[str, Any] = client.connection_pool.connection_kwargs
     if "path" in kwargs:
@@ -43,7 +43,7 @@ def describe(client: Redis) -> str:  # type: ignore[type-arg]
 
 
 @contextlib.contextmanager
-def unavailable_as_error(client: Redis) -> Iterator[None]:  # type: ignore[type-arg]
+def unavailable_as_error(client: Redis) -> Iterator[None]:
     """Turn redis-py's connection and timeout errors into :class:`RedisUnavailableError`."""
     try:
         yield
@@ -63,12 +63,12 @@ def connect(
     check: bool = True,
     socket_timeout: float = 10.0,
     **options: Any,
-) -> Redis:  # type: ignore[type-arg]
+) -> Redis:
     """A client for ``url`` that decodes replies to ``str``; pings it first unless ``check`` is
     false. Raises :class:`~reconciler.errors.ConfigError` for a malformed URL and
     :class:`~reconciler.errors.RedisUnavailableError` when nothing answers."""
     try:
-        client: Redis = Redis.from_url(  # type: ignore[type-arg]
+        client: Redis = Redis.from_url(
             url,
             decode_responses=True,
             socket_timeout=socket_timeout,

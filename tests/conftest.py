@@ -37,7 +37,7 @@ def key_prefix() -> str:
 
 
 @pytest.fixture
-def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:  # type: ignore[type-arg]
+def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:
     """A client of the real server; removes this test's keys (and only those) afterwards."""
     client = redisconn.connect(redis_url)
     yield client
@@ -48,7 +48,7 @@ def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:  # type: ign
 
 
 @pytest.fixture
-def fake_redis() -> Redis:  # type: ignore[type-arg]
+def fake_redis() -> Redis:
     """An in-process fakeredis client (with Lua), for fast unit tests."""
     return fakeredis.FakeRedis(decode_responses=True)
 
@@ -56,9 +56,9 @@ def fake_redis() -> Redis:  # type: ignore[type-arg]
 @pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.integration)])
 def any_redis(
     request: pytest.FixtureRequest, key_prefix: str
-) -> Redis:  # type: ignore[type-arg]
+) -> Redis:
     """Each test using this runs twice: on fakeredis and on the real server."""
     if request.param == "fakeredis":
         return fakeredis.FakeRedis(decode_responses=True)
-    client: Redis = request.getfixturevalue("real_redis")  # type: ignore[type-arg]
+    client: Redis = request.getfixturevalue("real_redis")
     return client

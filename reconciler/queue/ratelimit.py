@@ -31,7 +31,9 @@ class TokenBucket:
     def __post_init__(self) -> None:
         _check_positive("TokenBucket.qps", self.qps)
         if not (isinstance(self.burst, int) and self.burst >= 1):
-            raise errors.ConfigError(f"TokenBucket.burst must be an integer >= 1, got {self.burst!r}")
+            raise errors.ConfigError(
+                f"TokenBucket.burst must be an integer >= 1, got {self.burst!r}"
+            )
 
 
 @dataclass(frozen=True)

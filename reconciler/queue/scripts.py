@@ -41,11 +41,14 @@ def source(operation: str) -> str:
 class ScriptSet:
     """The queue's scripts registered on one Redis client."""
 
-    def __init__(self, redis: Redis) -> None:  # type: ignore[type-arg]
+    def __init__(self, redis: Redis) -> None:
         self._scripts: dict[str, Script] = {
             name: redis.register_script(source(name)) for name in OPERATIONS
         }
 
-    def call(self, operation: str, keys: list[str], args: list[Any]) -> Any:
-        """Run ``operation`` atomically with ``keys`` and ``args``; returns the raw reply."""
-        return self._scripts[operation](keys=keys, args=args)
+    def call(
+        self, operation: str, keys: list[bytes], args: list[Any], client: Any = None
+    ) -> Any:
+        """Run ``operation`` atomically with ``keys`` and ``args``; returns the raw reply.
+        ``client`` may be a pipeline, which queues the call instead."""
+        return self._scripts[operation](keys=keys, args=args, client=client)

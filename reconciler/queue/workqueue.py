@@ -41,18 +41,14 @@ from reconciler.queue import ratelimit, scripts
 #: The queue's keys, in the order every script receives them (see ``_common.lua``).
 KEY_SUFFIXES: tuple[str, ...] = (
     "ready",
-    "queued",
+    "enqueued",
     "delayed",
     "leases",
     "deadlines",
     "dirty",
-    "enqueued",
     "failures",
-    "bucket",
-    "seq",
-    "fence",
+    "meta",
     "signal",
-    "expired",
 )
 
 #: The longest one blocking wait lasts before ``get`` looks again (delays and lease deadlines
@@ -155,7 +151,7 @@ class WorkQueue:
 
     def __init__(
         self,
-        redis: Redis,  # type: ignore[type-arg]
+        redis: Redis,
         name: str,
         *,
         rate_limiter: ratelimit.RateLimiter | None = None,
@@ -180,6 +176,8 @@ class WorkQueue:
         base = f"{self.prefix}:{{{self.name}}}"
         self.keys: list[str] = [f"{base}:{suffix}" for suffix in KEY_SUFFIXES]
         self._key = dict(zip(KEY_SUFFIXES, self.keys, strict=True))
+        # Encoded once: redis-py encodes str arguments on every call, bytes it sends as they are.
+        self._script_keys = [key.encode() for key in self.keys]
         self._wake_key = f"{base}:wake:{uuid.uuid4().hex}"
         self._scripts = scripts.ScriptSet(redis)
         self._shutdown = threading.Event()
@@ -285,6 +283,23 @@ class WorkQueue:
         changed) when the lease was no longer current: it expired and may be held by another."""
         return int(self._run("done", [self._now(), lease.key, lease.token])) == 1
 
+    def done_many(self, leases: Sequence[Lease]) -> list[bool]:
+        """:meth:`done` for each lease, pipelined into one round trip; one answer per lease."""
+        if not leases:
+            return []
+        now = self._now()
+        try:
+            with redisconn.unavailable_as_error(self.redis), self.redis.pipeline(
+                transaction=False
+            ) as pipe:
+                for lease in leases:
+                    args = [now, lease.key, lease.token]
+                    self._scripts.call("done", self._script_keys, args, pipe)
+                replies = pipe.execute()
+        except redis_lib.ResponseError as exc:
+            raise errors.QueueError(f"queue {self.name!r}: done failed: {exc}") from exc
+        return [int(reply) == 1 for reply in replies]
+
     def extend(self, lease: Lease) -> bool:
         """Push ``lease``'s deadline to now + ``lease_seconds``; ``False`` when it was lost."""
         reply = self._run(
@@ -329,7 +344,7 @@ class WorkQueue:
         key past its delay may still show as delayed until the next queue operation)."""
         check_key(key)
         with redisconn.unavailable_as_error(self.redis), self.redis.pipeline() as pipe:
-            pipe.sismember(self._key["queued"], key)
+            pipe.hexists(self._key["enqueued"], key)
             pipe.zscore(self._key["delayed"], key)
             pipe.hexists(self._key["leases"], key)
             pipe.sismember(self._key["dirty"], key)
@@ -368,7 +383,7 @@ class WorkQueue:
     def _run(self, operation: str, args: list[Any]) -> Any:
         try:
             with redisconn.unavailable_as_error(self.redis):
-                return self._scripts.call(operation, self.keys, args)
+                return self._scripts.call(operation, self._script_keys, args)
         except redis_lib.ResponseError as exc:
             if "FENCED" in str(exc):
                 raise errors.FencedError(

@@ -140,7 +140,7 @@ class MemoryWorkQueue:
                 s.bucket_tokens, s.bucket_at = tokens, now
                 if tokens < 0:
                     delay = max(delay, -tokens * 1000 / qps)
-            whole = math.ceil(delay)
+            whole: int = math.ceil(delay)
             self._enqueue(key, whole, now)
             return whole / 1000
 
@@ -158,7 +158,7 @@ class MemoryWorkQueue:
         """Lease up to ``n`` ready keys, oldest first; never waits."""
         with self._lock:
             now, s = self._catch_up(), self._s
-            out = []
+            out: list[Lease] = []
             while s.ready and len(out) < n:
                 key = s.ready.popleft()
                 since = s.became_ready.pop(key)

@@ -84,7 +84,7 @@ class EmbeddedRedis:
             argv += ["--requirepass", self.password]
         self._process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
-        client: Redis = Redis(  # type: ignore[type-arg]
+        client: Redis = Redis(
             host="127.0.0.1", port=self.port, password=self.password, socket_timeout=1
         )
         try:
@@ -96,8 +96,12 @@ class EmbeddedRedis:
                         f"{self._process.returncode}: {stderr.decode(errors='replace')[-500:]}"
                     )
                 with contextlib.suppress(redis_errors.ConnectionError):
-                    if client.ping():
+                    # Another server may already hold the port: only our own process counts.
+                    if client.info("server").get("process_id") == self._process.pid:
                         return self
+                    if self._process.poll() is None and client.ping():
+                        time.sleep(0.02)
+                        continue
                 if time.monotonic() > deadline:
                     self.stop()
                     raise errors.RedisUnavailableError(

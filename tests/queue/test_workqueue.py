@@ -9,6 +9,8 @@ import time
 import pytest
 import redis as redis_lib
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from reconciler import errors
 from reconciler.queue import RateLimiter, TokenBucket, WorkQueue
@@ -21,7 +23,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def queue(any_redis: Redis, key_prefix: str, clock: FakeClock) -> WorkQueue:  # type: ignore[type-arg]
+def queue(any_redis: Redis, key_prefix: str, clock: FakeClock) -> WorkQueue:
     return WorkQueue(any_redis, "ctrl", prefix=key_prefix, clock=clock, lease_seconds=10)
 
 
@@ -135,7 +137,7 @@ def test_add_after_during_lease_runs_after_done_and_delay(
     assert drain(queue) == ["ns/a"]
 
 
-def test_rate_limited_backoff_doubles_caps_and_forgets(any_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_rate_limited_backoff_doubles_caps_and_forgets(any_redis: Redis, key_prefix: str) -> None:
     """Per-key delays go base, 2*base, 4*base ... up to the cap; forget starts over."""
     clock = FakeClock()
     limiter = RateLimiter(base_delay=0.005, max_delay=0.03)
@@ -160,7 +162,7 @@ def test_rate_limited_add_delays_the_key(queue: WorkQueue, clock: FakeClock) -> 
     assert drain(queue) == ["ns/a"]
 
 
-def test_token_bucket_takes_the_longer_delay(any_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_token_bucket_takes_the_longer_delay(any_redis: Redis, key_prefix: str) -> None:
     """Past the burst, the overall bucket's wait wins over the tiny per-key backoff."""
     clock = FakeClock()
     limiter = RateLimiter(bucket=TokenBucket(qps=10, burst=2))
@@ -223,7 +225,7 @@ def test_add_many_counts_only_keys_that_changed_the_queue(queue: WorkQueue) -> N
     assert queue.add_many(["ns/a", "ns/b", "ns/b", "ns/c"]) == 2
 
 
-def test_queues_are_isolated_by_name(any_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_queues_are_isolated_by_name(any_redis: Redis, key_prefix: str) -> None:
     """Keys added to one controller's queue never show up in another's."""
     one = WorkQueue(any_redis, "one", prefix=key_prefix)
     two = WorkQueue(any_redis, "two", prefix=key_prefix)
@@ -264,7 +266,9 @@ def test_unfenced_writers_are_not_refused(queue: WorkQueue) -> None:
     [("", "must not be empty"), ("ns/a\nb", "control character"), (42, "must be a str"),
      (None, "must be a str"), ("a\x00b", "control character")],
 )
-def test_bad_keys_are_refused_with_a_clear_error(queue: WorkQueue, bad_key: object, message: str) -> None:
+def test_bad_keys_are_refused_with_a_clear_error(
+    queue: WorkQueue, bad_key: object, message: str
+) -> None:
     """An unusable key raises InvalidKeyError naming the fault, and writes nothing."""
     for call in (queue.add, queue.forget, queue.add_rate_limited, queue.num_requeues):
         with pytest.raises(errors.InvalidKeyError, match=message):
@@ -286,13 +290,13 @@ def test_bad_delays_are_refused(queue: WorkQueue, bad_delay: object) -> None:
     "kwargs",
     [{"lease_seconds": 0}, {"lease_seconds": -1}, {"epoch": 0}, {"prefix": "a{b}"}],
 )
-def test_bad_configuration_is_refused(fake_redis: Redis, kwargs: dict[str, object]) -> None:  # type: ignore[type-arg]
+def test_bad_configuration_is_refused(fake_redis: Redis, kwargs: dict[str, object]) -> None:
     """Invalid queue settings raise ConfigError naming the setting."""
     with pytest.raises(errors.ConfigError):
         WorkQueue(fake_redis, "ctrl", **kwargs)  # type: ignore[arg-type]
 
 
-def test_bad_queue_names_are_refused(fake_redis: Redis) -> None:  # type: ignore[type-arg]
+def test_bad_queue_names_are_refused(fake_redis: Redis) -> None:
     """A queue name must be a non-empty string without braces."""
     for name in ("", "a{b", None):
         with pytest.raises(errors.ConfigError, match="queue name"):
@@ -301,9 +305,11 @@ def test_bad_queue_names_are_refused(fake_redis: Redis) -> None:  # type: ignore
 
 def test_unreachable_redis_is_a_clear_error() -> None:
     """Every operation against a dead server raises RedisUnavailableError naming the server."""
-    dead = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    dead = redis_lib.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    )
     queue = WorkQueue(dead, "ctrl")
-    with pytest.raises(errors.RedisUnavailableError, match="127.0.0.1:1"):
+    with pytest.raises(errors.RedisUnavailableError, match=r"127\.0\.0\.1:1"):
         queue.add("ns/a")
     with pytest.raises(errors.RedisUnavailableError):
         queue.get(timeout=0)
@@ -327,7 +333,7 @@ def test_bytes_replies_work_too(key_prefix: str, redis_url: str) -> None:
 
 
 @pytest.mark.integration
-def test_get_blocks_until_another_thread_adds(real_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_get_blocks_until_another_thread_adds(real_redis: Redis, key_prefix: str) -> None:
     """A waiting get wakes on the add's signal instead of polling out its timeout."""
     queue = WorkQueue(real_redis, "block", prefix=key_prefix)
     waiting = threading.Event()
@@ -349,7 +355,7 @@ def test_get_blocks_until_another_thread_adds(real_redis: Redis, key_prefix: str
 
 
 @pytest.mark.integration
-def test_get_wakes_when_a_delay_elapses(real_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_get_wakes_when_a_delay_elapses(real_redis: Redis, key_prefix: str) -> None:
     """A waiting get returns a delayed key once its real-time delay passes, not before."""
     queue = WorkQueue(real_redis, "delay", prefix=key_prefix)
     queue.add_after("ns/a", 0.3)
@@ -360,7 +366,7 @@ def test_get_wakes_when_a_delay_elapses(real_redis: Redis, key_prefix: str) -> N
 
 
 @pytest.mark.integration
-def test_get_times_out_with_none(real_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_get_times_out_with_none(real_redis: Redis, key_prefix: str) -> None:
     """A get on an empty queue returns None after its timeout."""
     queue = WorkQueue(real_redis, "empty", prefix=key_prefix)
     started = time.monotonic()
@@ -369,7 +375,7 @@ def test_get_times_out_with_none(real_redis: Redis, key_prefix: str) -> None:  #
 
 
 @pytest.mark.integration
-def test_shut_down_wakes_a_waiting_get(real_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_shut_down_wakes_a_waiting_get(real_redis: Redis, key_prefix: str) -> None:
     """shut_down makes a get that waits without a timeout return None promptly."""
     queue = WorkQueue(real_redis, "stop", prefix=key_prefix)
     result: list[object] = ["unset"]

@@ -28,7 +28,7 @@ LIMITER = RateLimiter(base_delay=0.005, max_delay=2.0, bucket=TokenBucket(qps=10
 LEASE_SECONDS = 10.0
 
 
-def machine_for(client: Redis, prefix: str) -> Callable[[], RuleBasedStateMachine]:  # type: ignore[type-arg]
+def machine_for(client: Redis, prefix: str) -> Callable[[], RuleBasedStateMachine]:
     class QueueMachine(RuleBasedStateMachine):
         leases = Bundle("leases")
 
@@ -103,12 +103,12 @@ SETTINGS = settings(
 )
 
 
-def test_redis_queue_matches_the_model_on_fakeredis(fake_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_redis_queue_matches_the_model_on_fakeredis(fake_redis: Redis, key_prefix: str) -> None:
     """Every answer of the Lua queue on fakeredis equals the reference model's."""
     run_state_machine_as_test(machine_for(fake_redis, key_prefix), settings=SETTINGS)
 
 
 @pytest.mark.integration
-def test_redis_queue_matches_the_model_on_real_redis(real_redis: Redis, key_prefix: str) -> None:  # type: ignore[type-arg]
+def test_redis_queue_matches_the_model_on_real_redis(real_redis: Redis, key_prefix: str) -> None:
     """Every answer of the Lua queue on a real Redis server equals the reference model's."""
     run_state_machine_as_test(machine_for(real_redis, key_prefix), settings=SETTINGS)

@@ -4,29 +4,26 @@
 -- queue lives on one Redis Cluster slot. No key name is ever built inside a script.
 --
 --   KEYS[1]  ready      LIST  keys ready to be leased, oldest first (RPUSH in, LPOP out)
---   KEYS[2]  queued     SET   the members of `ready`, for O(1) deduplication
+--   KEYS[2]  enqueued   HASH  key -> ms when it entered `ready`: the members of `ready`, for
+--                             O(1) deduplication, and the queue-duration metric
 --   KEYS[3]  delayed    ZSET  key -> ms when it becomes ready (add_after, rate-limited adds)
 --   KEYS[4]  leases     HASH  key -> fencing token of the lease that holds it
 --   KEYS[5]  deadlines  ZSET  key -> ms when that lease expires and the key is reaped
 --   KEYS[6]  dirty      SET   leased keys that were added again: re-queued once at `done`
---   KEYS[7]  enqueued   HASH  key -> ms when it entered `ready` (queue-duration metric)
---   KEYS[8]  failures   HASH  key -> consecutive failures (the per-key rate limiter)
---   KEYS[9]  bucket     HASH  tokens, at: the overall token bucket's state
---   KEYS[10] seq        STR   the fencing-token counter (INCR)
---   KEYS[11] fence      STR   the highest leader epoch that wrote to this queue
---   KEYS[12] signal     LIST  at most one element; BLPOP'd by idle getters to wake them
---   KEYS[13] expired    STR   how many leases have expired and been reaped (a counter)
+--   KEYS[7]  failures   HASH  key -> consecutive failures (the per-key rate limiter)
+--   KEYS[8]  meta       HASH  seq: the fencing-token counter; fence: the highest leader epoch
+--                             that wrote; expired: leases reaped so far; tokens, at: the
+--                             overall token bucket
+--   KEYS[9]  signal     LIST  at most one element; BLPOP'd by idle getters to wake them
 --
 -- Time is integer milliseconds. ARGV[1] is "now" when the caller injects a clock, or "" to use
 -- the server's TIME, which keeps every host of a deployment on one clock.
 --
--- Invariants: a key is in at most one of ready/delayed-without-lease; a leased key is never in
+-- Invariants: a key is in at most one of ready and delayed; a leased key is never in
 -- `ready`; `dirty` holds only leased keys.
 
-local K_READY, K_QUEUED, K_DELAYED, K_LEASES, K_DEADLINES, K_DIRTY, K_ENQUEUED =
-    KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local K_FAILURES, K_BUCKET, K_SEQ, K_FENCE, K_SIGNAL, K_EXPIRED =
-    KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local K_READY, K_ENQUEUED, K_DELAYED, K_LEASES, K_DEADLINES, K_DIRTY, K_FAILURES, K_META,
+    K_SIGNAL = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
 -- How many delayed keys or expired leases one call moves; the rest move on the next call.
 local TICK_LIMIT = 1000
@@ -47,7 +44,6 @@ end
 
 local function push_ready(key, at)
     redis.call('RPUSH', K_READY, key)
-    redis.call('SADD', K_QUEUED, key)
     redis.call('HSET', K_ENQUEUED, key, at)
 end
 
@@ -62,12 +58,12 @@ local function fence_error(epoch_arg)
         return nil
     end
     local epoch = tonumber(epoch_arg)
-    local fence = tonumber(redis.call('GET', K_FENCE) or '0')
+    local fence = tonumber(redis.call('HGET', K_META, 'fence') or '0')
     if epoch < fence then
         return 'FENCED epoch ' .. epoch_arg .. ' is older than fence ' .. fence
     end
     if epoch > fence then
-        redis.call('SET', K_FENCE, epoch_arg)
+        redis.call('HSET', K_META, 'fence', epoch_arg)
     end
     return nil
 end
@@ -84,7 +80,7 @@ local function tick(now)
         redis.call('SREM', K_DIRTY, key)
         redis.call('ZREM', K_DELAYED, key)
         push_ready(key, now)
-        redis.call('INCR', K_EXPIRED)
+        redis.call('HINCRBY', K_META, 'expired', 1)
         moved = moved + 1
     end
     local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'WITHSCORES', 'LIMIT', 0, TICK_LIMIT)
@@ -115,7 +111,7 @@ local function enqueue(key, delay, now)
             redis.call('SADD', K_DIRTY, key)
             return 1
         end
-    elseif redis.call('SISMEMBER', K_QUEUED, key) == 1 then
+    elseif redis.call('HEXISTS', K_ENQUEUED, key) == 1 then
         return 0
     elseif delay <= 0 then
         redis.call('ZREM', K_DELAYED, key)

@@ -1,7 +1,7 @@
 -- add.lua: add keys to the queue now or after a delay, deduplicated.
 --
--- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches ready, queued, delayed,
---   leases (read), dirty, enqueued, fence, signal, and the tick's keys.
+-- KEYS[1..9]: the queue's keys in the order of _common.lua. Touches ready, enqueued, delayed,
+--   leases (read), dirty, meta (fence), signal, and the tick's keys.
 -- ARGV[1]: now in ms, or "" for the server's clock
 -- ARGV[2]: the writer's leader epoch, or "" for an unfenced writer (see fence_error)
 -- ARGV[3]: delay in ms (integer >= 0); 0 makes a waiting key ready now

@@ -5,7 +5,7 @@
 -- BucketRateLimiter, a token is reserved even when none is left, so the bucket may go
 -- negative and later callers wait their turn.
 --
--- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches failures, bucket and
+-- KEYS[1..9]: the queue's keys in the order of _common.lua. Touches failures, meta (bucket) and
 --   everything add.lua touches.
 -- ARGV[1]: now in ms, or "" for the server's clock
 -- ARGV[2]: the writer's leader epoch, or ""
@@ -28,10 +28,10 @@ local failures = redis.call('HINCRBY', K_FAILURES, key, 1)
 local delay = math.min(base * 2 ^ (failures - 1), cap)
 
 if qps > 0 then
-    local state = redis.call('HMGET', K_BUCKET, 'tokens', 'at')
+    local state = redis.call('HMGET', K_META, 'tokens', 'at')
     local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or now
     tokens = math.min(burst, tokens + math.max(0, now - at) * qps / 1000) - 1
-    redis.call('HSET', K_BUCKET, 'tokens', string.format('%.17g', tokens), 'at', now)
+    redis.call('HSET', K_META, 'tokens', string.format('%.17g', tokens), 'at', now)
     if tokens < 0 then
         delay = math.max(delay, -tokens * 1000 / qps)
     end

@@ -1,6 +1,6 @@
 -- extend.lua: push a live lease's deadline to now + duration (a heartbeat for long reconciles).
 --
--- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches leases (read), deadlines,
+-- KEYS[1..9]: the queue's keys in the order of _common.lua. Touches leases (read), deadlines,
 --   and the tick's keys.
 -- ARGV[1]: now in ms, or "" for the server's clock
 -- ARGV[2]: the key   ARGV[3]: the lease's fencing token   ARGV[4]: lease duration in ms

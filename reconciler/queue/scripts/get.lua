@@ -1,16 +1,17 @@
 -- get.lua: lease up to N ready keys, oldest first.
 --
--- Each lease gets a fresh fencing token (INCR seq) and a deadline; a key whose lease expires is
+-- Each lease gets a fresh fencing token (HINCRBY meta seq) and a deadline; a key whose lease expires is
 -- returned to the queue by the next tick. When keys remain ready after this call, another idle
 -- getter is woken, so a burst of adds wakes as many getters as it needs.
 --
--- KEYS[1..13]: the queue's keys in the order of _common.lua. Touches ready, queued, leases,
---   deadlines, enqueued, seq, signal, and the tick's keys.
+-- KEYS[1..9]: the queue's keys in the order of _common.lua. Touches ready, enqueued, leases,
+--   deadlines, meta (seq), signal, and the tick's keys.
 -- ARGV[1]: now in ms, or "" for the server's clock
 -- ARGV[2]: how many keys to lease at most (N >= 1)
 -- ARGV[3]: lease duration in ms
--- Returns: {wake, key1, token1, waited1, key2, ...}: wake is the ms until the next delayed key or
---   lease deadline (-1: none) and waited is how long each key sat in `ready`, in ms.
+-- Returns: {wake, key1, token1, waited1, key2, ...}: waited is how long each key sat in `ready`,
+--   in ms; when no key was leased, wake is the ms until the next delayed key or lease deadline
+--   (-1: none), for the caller's blocking wait.
 
 local now = now_ms()
 tick(now)
@@ -21,8 +22,7 @@ for _ = 1, n do
     if not key then
         break
     end
-    redis.call('SREM', K_QUEUED, key)
-    local token = redis.call('INCR', K_SEQ)
+    local token = redis.call('HINCRBY', K_META, 'seq', 1)
     redis.call('HSET', K_LEASES, key, token)
     redis.call('ZADD', K_DEADLINES, now + lease, key)
     local since = tonumber(redis.call('HGET', K_ENQUEUED, key) or now)
@@ -31,8 +31,12 @@ for _ = 1, n do
     out[#out + 1] = token
     out[#out + 1] = now - since
 end
-if redis.call('LLEN', K_READY) > 0 then
-    signal()
+if #out > 1 then
+    if redis.call('LLEN', K_READY) > 0 then
+        signal()
+    end
+    out[1] = -1
+else
+    out[1] = next_wake(now)
 end
-out[1] = next_wake(now)
 return out
