@@ -12,8 +12,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from reconciler import errors
+
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("apiserver",)
+COMMAND_MODULES: tuple[str, ...] = ("apiserver", "queue")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,9 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen subcommand; returns the process exit code."""
+    """Parse ``argv`` and run the chosen subcommand; returns the process exit code.
+
+    A :class:`~reconciler.errors.ReconcilerError` (bad configuration, Redis unreachable, ...)
+    is printed as one line naming the problem and exits 2, without a traceback."""
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except errors.ReconcilerError as exc:
+        print(f"reconciler {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     return code
 
 
