@@ -14,7 +14,6 @@ with a warning; CEL rules (``x-kubernetes-validations``) are not evaluated.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -110,7 +109,7 @@ def _builtin_validator(api_version: str, kind: str, strict: bool) -> Any:
     registry: referencing.Registry[Any] = referencing.Registry().with_resources([
         ("file://_definitions.json", referencing.Resource.from_contents(
             definitions, default_specification=referencing.jsonschema.DRAFT202012)),
-    ])
+    ]).crawl()  # index every definition once, not on each validation
     schema = json.loads(json.dumps(schema).replace('"_definitions.json#', '"file://_definitions.json#'))
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
@@ -168,17 +167,23 @@ def prune(value: Any, schema: Any) -> Any:
     return value
 
 
-def validate_custom(obj: JsonObj, rt: resources.ResourceType) -> JsonObj:
-    """Prune and validate a custom resource against its CRD schema; returns the pruned object."""
-    if rt.schema is None:
-        return obj
-    root = copy.deepcopy(rt.schema)
+@functools.lru_cache(maxsize=128)
+def _custom_schema(schema_json: str) -> tuple[JsonObj, Any]:
+    """The pruning schema and the compiled validator of one CRD version's schema."""
+    root = json.loads(schema_json)
     props = root.setdefault("properties", {})
     for key in ("apiVersion", "kind"):
         props.setdefault(key, {"type": "string"})
     props["metadata"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return root, jsonschema.Draft202012Validator(to_json_schema(root))
+
+
+def validate_custom(obj: JsonObj, rt: resources.ResourceType) -> JsonObj:
+    """Prune and validate a custom resource against its CRD schema; returns the pruned object."""
+    if rt.schema is None:
+        return obj
+    root, validator = _custom_schema(json.dumps(rt.schema, sort_keys=True))
     pruned = prune(obj, root)
-    validator = jsonschema.Draft202012Validator(to_json_schema(root))
     errors = list(validator.iter_errors(pruned))
     if errors:
         name = str(obj.get("metadata", {}).get("name", ""))
