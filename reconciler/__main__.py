@@ -1,4 +1,7 @@
-from reconciler.cli import main
+"""``python -m reconciler``: the command line."""
+
 import sys
+
+from reconciler.cli import main
 
 sys.exit(main())

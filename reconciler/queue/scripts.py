@@ -21,6 +21,7 @@ OPERATIONS: tuple[str, ...] = (
     "add_rate_limited",
     "get",
     "done",
+    "finish",
     "extend",
     "stats",
     "raise_fence",

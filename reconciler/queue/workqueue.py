@@ -72,6 +72,20 @@ class Lease:
     """Seconds the key sat ready before this lease (the queue-duration metric)."""
 
 
+#: The outcomes :meth:`WorkQueue.finish` applies (see :mod:`reconciler.outcome`).
+FINISH_ACTIONS: tuple[str, ...] = ("forget", "rate_limited", "after")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What :meth:`WorkQueue.finish` did."""
+
+    released: bool
+    """False when the lease was stale: nothing was changed."""
+    requeued_after: float | None
+    """The delay of the requeue in seconds, or ``None`` when the key was not requeued."""
+
+
 @dataclass(frozen=True)
 class QueueStats:
     """The queue's true backlog at one instant."""
@@ -220,7 +234,7 @@ class WorkQueue:
             "add_rate_limited",
             [self._now(), self._epoch(), *self.rate_limiter.script_args(), check_key(key)],
         )
-        return float(_text(reply)) / 1000
+        return int(reply) / 1000
 
     def forget(self, key: str) -> None:
         """Reset ``key``'s failure count: its next rate-limited add starts from the base delay."""
@@ -246,16 +260,23 @@ class WorkQueue:
         leases = self.get_batch(1, timeout=timeout)
         return leases[0] if leases else None
 
-    def get_batch(self, n: int, *, timeout: float | None = 0) -> list[Lease]:
+    def get_batch(
+        self, n: int, *, timeout: float | None = 0, max_leased: int | None = None
+    ) -> list[Lease]:
         """Lease up to ``n`` ready keys in one round trip, oldest first, waiting up to
-        ``timeout`` seconds for the first (``0``: don't wait; ``None``: until shut down)."""
+        ``timeout`` seconds for the first (``0``: don't wait; ``None``: until shut down).
+
+        With ``max_leased``, never let more than that many keys of this queue be leased at
+        once, counting every holder on every host (the dispatcher's ``max_in_flight``)."""
         if not isinstance(n, int) or n < 1:
             raise errors.QueueError(f"get_batch needs n >= 1, got {n!r}")
+        if max_leased is not None and (not isinstance(max_leased, int) or max_leased < 1):
+            raise errors.QueueError(f"max_leased must be an integer >= 1, got {max_leased!r}")
         if timeout is not None:
             delay_ms(timeout)  # validates
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._shutdown.is_set():
-            leases, wake_ms = self._take(n)
+            leases, wake_ms = self._take(n, max_leased or 0)
             if leases:
                 return leases
             remaining = MAX_BLOCK_SECONDS if deadline is None else deadline - time.monotonic()
@@ -269,8 +290,9 @@ class WorkQueue:
                     self.redis.blpop([self._key["signal"], self._wake_key], timeout=wait)
         return []
 
-    def _take(self, n: int) -> tuple[list[Lease], int]:
-        reply = self._run("get", [self._now(), n, round(self.lease_seconds * 1000)])
+    def _take(self, n: int, max_leased: int) -> tuple[list[Lease], int]:
+        lease_ms = round(self.lease_seconds * 1000)
+        reply = self._run("get", [self._now(), n, lease_ms, max_leased])
         wake = int(reply[0])
         leases = [
             Lease(key=_text(reply[i]), token=int(reply[i + 1]), waited=int(reply[i + 2]) / 1000)
@@ -282,6 +304,24 @@ class WorkQueue:
         """Release ``lease``; a key added meanwhile is queued again. ``False`` (and nothing
         changed) when the lease was no longer current: it expired and may be held by another."""
         return int(self._run("done", [self._now(), lease.key, lease.token])) == 1
+
+    def finish(self, lease: Lease, action: str, *, delay: float = 0.0) -> Finished:
+        """Apply a reconcile's outcome and release ``lease`` in one atomic round trip.
+
+        ``action`` is ``"forget"`` (reset the backoff), ``"rate_limited"`` (count a failure and
+        requeue after the backoff) or ``"after"`` (reset the backoff and requeue after
+        ``delay`` seconds). Equivalent to that call followed by :meth:`done`, except that a
+        stale lease changes nothing at all: its key's current holder decides."""
+        if action not in FINISH_ACTIONS:
+            raise errors.QueueError(
+                f"finish action must be one of {FINISH_ACTIONS}, got {action!r}"
+            )
+        args = [self._now(), lease.key, lease.token, action, delay_ms(delay)]
+        released, applied = self._run("finish", [*args, *self.rate_limiter.script_args()])
+        return Finished(
+            released=int(released) == 1,
+            requeued_after=int(applied) / 1000 if int(applied) >= 0 else None,
+        )
 
     def done_many(self, leases: Sequence[Lease]) -> list[bool]:
         """:meth:`done` for each lease, pipelined into one round trip; one answer per lease."""

@@ -18,8 +18,17 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from reconciler.errors import QueueError
 from reconciler.queue import ratelimit
-from reconciler.queue.workqueue import KeyState, Lease, QueueStats, check_key, delay_ms
+from reconciler.queue.workqueue import (
+    FINISH_ACTIONS,
+    Finished,
+    KeyState,
+    Lease,
+    QueueStats,
+    check_key,
+    delay_ms,
+)
 
 
 @dataclass
@@ -126,23 +135,28 @@ class MemoryWorkQueue:
     def add_rate_limited(self, key: str) -> float:
         """See :meth:`reconciler.queue.WorkQueue.add_rate_limited`."""
         check_key(key)
-        limiter = self.rate_limiter
         with self._lock:
-            now, s = self._catch_up(), self._s
-            s.failures[key] = s.failures.get(key, 0) + 1
-            delay = min(limiter.base_delay * 1000 * 2 ** (s.failures[key] - 1),
-                        limiter.max_delay * 1000)
-            if limiter.bucket is not None:
-                qps, burst = limiter.bucket.qps, limiter.bucket.burst
-                tokens = burst if s.bucket_tokens is None else s.bucket_tokens
-                at = now if s.bucket_tokens is None else s.bucket_at
-                tokens = min(burst, tokens + max(0, now - at) * qps / 1000) - 1
-                s.bucket_tokens, s.bucket_at = tokens, now
-                if tokens < 0:
-                    delay = max(delay, -tokens * 1000 / qps)
-            whole: int = math.ceil(delay)
-            self._enqueue(key, whole, now)
-            return whole / 1000
+            now = self._catch_up()
+            delay = self._backoff(key, now)
+            self._enqueue(key, round(delay * 1000), now)
+            return delay
+
+    def _backoff(self, key: str, now: int) -> float:
+        """Count a failure of ``key``; its backoff in seconds (whole ms)."""
+        limiter, s = self.rate_limiter, self._s
+        s.failures[key] = s.failures.get(key, 0) + 1
+        delay = min(limiter.base_delay * 1000 * 2 ** (s.failures[key] - 1),
+                    limiter.max_delay * 1000)
+        if limiter.bucket is not None:
+            qps, burst = limiter.bucket.qps, limiter.bucket.burst
+            tokens = burst if s.bucket_tokens is None else s.bucket_tokens
+            at = now if s.bucket_tokens is None else s.bucket_at
+            tokens = min(burst, tokens + max(0, now - at) * qps / 1000) - 1
+            s.bucket_tokens, s.bucket_at = tokens, now
+            if tokens < 0:
+                delay = max(delay, -tokens * 1000 / qps)
+        whole: int = math.ceil(delay)
+        return whole / 1000
 
     def forget(self, key: str) -> None:
         """See :meth:`reconciler.queue.WorkQueue.forget`."""
@@ -154,10 +168,12 @@ class MemoryWorkQueue:
         with self._lock:
             return self._s.failures.get(check_key(key), 0)
 
-    def get_batch(self, n: int) -> list[Lease]:
+    def get_batch(self, n: int, *, max_leased: int | None = None) -> list[Lease]:
         """Lease up to ``n`` ready keys, oldest first; never waits."""
         with self._lock:
             now, s = self._catch_up(), self._s
+            if max_leased is not None:
+                n = min(n, max_leased - len(s.leases))
             out: list[Lease] = []
             while s.ready and len(out) < n:
                 key = s.ready.popleft()
@@ -175,16 +191,42 @@ class MemoryWorkQueue:
     def done(self, lease: Lease) -> bool:
         """See :meth:`reconciler.queue.WorkQueue.done`."""
         with self._lock:
+            self._catch_up()
+            return self._release(lease)
+
+    def finish(self, lease: Lease, action: str, *, delay: float = 0.0) -> Finished:
+        """See :meth:`reconciler.queue.WorkQueue.finish`."""
+        if action not in FINISH_ACTIONS:
+            raise QueueError(f"finish action must be one of {FINISH_ACTIONS}, got {action!r}")
+        whole = delay_ms(delay)
+        with self._lock:
             now, s = self._catch_up(), self._s
             held = s.leases.get(lease.key)
             if held is None or held.token != lease.token:
-                return False
-            del s.leases[lease.key]
-            if lease.key in s.dirty:
-                s.dirty.discard(lease.key)
-                s.delayed.pop(lease.key, None)
-                self._make_ready(lease.key, now)
-            return True
+                return Finished(released=False, requeued_after=None)
+            requeued: float | None = None
+            if action == "rate_limited":
+                requeued = self._backoff(lease.key, now)
+            else:
+                s.failures.pop(lease.key, None)
+                if action == "after":
+                    requeued = whole / 1000
+            if requeued is not None:
+                self._enqueue(lease.key, round(requeued * 1000), now)
+            self._release(lease)
+            return Finished(released=True, requeued_after=requeued)
+
+    def _release(self, lease: Lease) -> bool:
+        now, s = self._now(), self._s
+        held = s.leases.get(lease.key)
+        if held is None or held.token != lease.token:
+            return False
+        del s.leases[lease.key]
+        if lease.key in s.dirty:
+            s.dirty.discard(lease.key)
+            s.delayed.pop(lease.key, None)
+            self._make_ready(lease.key, now)
+        return True
 
     def extend(self, lease: Lease) -> bool:
         """See :meth:`reconciler.queue.WorkQueue.extend`."""

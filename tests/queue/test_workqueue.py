@@ -385,3 +385,86 @@ def test_shut_down_wakes_a_waiting_get(real_redis: Redis, key_prefix: str) -> No
     thread.join(5)
     assert not thread.is_alive(), "get kept waiting after shut_down"
     assert result[0] is None and queue.shutting_down
+
+
+def test_finish_forget_releases_and_resets_the_backoff(queue: WorkQueue) -> None:
+    """finish("forget") resets the failure count and releases the lease in one call."""
+    queue.add_rate_limited("ns/a")
+    queue.add("ns/a")
+    lease = queue.get(timeout=0)
+    assert lease is not None and queue.num_requeues("ns/a") == 1
+    finished = queue.finish(lease, "forget")
+    assert finished.released and finished.requeued_after is None
+    assert queue.num_requeues("ns/a") == 0 and queue.stats().leased == 0
+
+
+def test_finish_rate_limited_requeues_after_the_backoff(queue: WorkQueue, clock: FakeClock) -> None:
+    """finish("rate_limited") counts a failure and the key comes back after its backoff."""
+    queue.add("ns/a")
+    lease = queue.get(timeout=0)
+    assert lease is not None
+    finished = queue.finish(lease, "rate_limited")
+    assert finished.requeued_after == 0.005 and queue.num_requeues("ns/a") == 1
+    assert queue.get(timeout=0) is None
+    clock.advance(0.005)
+    assert drain(queue) == ["ns/a"]
+
+
+def test_finish_after_requeues_with_a_fixed_delay(queue: WorkQueue, clock: FakeClock) -> None:
+    """finish("after", delay) forgets the backoff and requeues after exactly the delay."""
+    queue.add_rate_limited("ns/a")
+    clock.advance(1)
+    lease = queue.get(timeout=0)
+    assert lease is not None
+    assert queue.finish(lease, "after", delay=30).requeued_after == 30
+    assert queue.num_requeues("ns/a") == 0
+    clock.advance(29.999)
+    assert queue.get(timeout=0) is None
+    clock.advance(0.001)
+    assert drain(queue) == ["ns/a"]
+
+
+def test_finish_with_a_stale_lease_changes_nothing(queue: WorkQueue, clock: FakeClock) -> None:
+    """A worker whose lease expired cannot requeue or forget: the new holder decides."""
+    queue.add("ns/a")
+    old = queue.get(timeout=0)
+    assert old is not None
+    clock.advance(10)
+    new = queue.get(timeout=0)
+    assert new is not None
+    assert queue.finish(old, "rate_limited") == queue.finish(old, "forget")
+    assert not queue.finish(old, "after", delay=1).released
+    assert queue.num_requeues("ns/a") == 0 and queue.stats().delayed == 0
+    assert queue.inspect("ns/a").leased
+
+
+def test_finish_keeps_a_change_that_arrived_during_the_run(queue: WorkQueue) -> None:
+    """A key added while leased runs again right away even if its outcome was a delay."""
+    queue.add("ns/a")
+    lease = queue.get(timeout=0)
+    assert lease is not None
+    queue.add("ns/a")
+    queue.finish(lease, "after", delay=60)
+    assert drain(queue) == ["ns/a"]
+
+
+def test_finish_refuses_an_unknown_action(queue: WorkQueue) -> None:
+    """Only forget, rate_limited and after are outcomes."""
+    queue.add("ns/a")
+    lease = queue.get(timeout=0)
+    assert lease is not None
+    with pytest.raises(errors.QueueError, match="finish action"):
+        queue.finish(lease, "retry")
+
+
+def test_max_leased_caps_leases_across_all_holders(
+    any_redis: Redis, key_prefix: str
+) -> None:
+    """With max_leased, no getter on any handle can push the leased count past the cap."""
+    one = WorkQueue(any_redis, "cap", prefix=key_prefix)
+    two = WorkQueue(any_redis, "cap", prefix=key_prefix)
+    one.add_many([f"ns/k{i}" for i in range(10)])
+    assert len(one.get_batch(3, max_leased=4)) == 3
+    assert len(two.get_batch(3, max_leased=4)) == 1
+    assert two.get_batch(3, max_leased=4) == []
+    assert one.stats().leased == 4 and one.stats().ready == 6

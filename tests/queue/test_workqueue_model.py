@@ -20,6 +20,7 @@ from hypothesis.stateful import (
 from redis import Redis
 
 from reconciler.queue import Lease, RateLimiter, TokenBucket, WorkQueue
+from reconciler.queue.workqueue import FINISH_ACTIONS
 from reconciler.testing.clock import FakeClock
 from reconciler.testing.memqueue import MemoryWorkQueue
 
@@ -67,11 +68,20 @@ def machine_for(client: Redis, prefix: str) -> Callable[[], RuleBasedStateMachin
             self.real.forget(key)
             self.model.forget(key)
 
-        @rule(target=leases, n=st.integers(1, 3))
-        def get_batch(self, n: int) -> object:
-            got = self.real.get_batch(n)
-            assert got == self.model.get_batch(n)
+        @rule(target=leases, n=st.integers(1, 3), cap=st.none() | st.integers(1, 3))
+        def get_batch(self, n: int, cap: int | None) -> object:
+            got = self.real.get_batch(n, max_leased=cap)
+            assert got == self.model.get_batch(n, max_leased=cap)
             return multiple(*got)
+
+        @rule(
+            lease=leases,
+            action=st.sampled_from(FINISH_ACTIONS),
+            ms=st.integers(0, 3000),
+        )
+        def finish(self, lease: Lease, action: str, ms: int) -> None:
+            real = self.real.finish(lease, action, delay=ms / 1000)
+            assert real == self.model.finish(lease, action, delay=ms / 1000)
 
         @rule(lease=leases)
         def done(self, lease: Lease) -> None:

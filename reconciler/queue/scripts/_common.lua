@@ -142,3 +142,38 @@ local function next_wake(now)
     end
     return best
 end
+
+-- Count a failure of `key` and return its backoff in whole ms: the longer of the per-key
+-- exponential delay, base * 2^(failures-1) capped at max, and (when qps > 0) the wait for a
+-- token of the overall bucket. Like client-go's BucketRateLimiter, a token is reserved even
+-- when none is left, so the bucket may go negative and later callers wait their turn.
+local function backoff(key, now, base, cap, qps, burst)
+    local failures = redis.call('HINCRBY', K_FAILURES, key, 1)
+    local delay = math.min(base * 2 ^ (failures - 1), cap)
+    if qps > 0 then
+        local state = redis.call('HMGET', K_META, 'tokens', 'at')
+        local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or now
+        tokens = math.min(burst, tokens + math.max(0, now - at) * qps / 1000) - 1
+        redis.call('HSET', K_META, 'tokens', string.format('%.17g', tokens), 'at', now)
+        if tokens < 0 then
+            delay = math.max(delay, -tokens * 1000 / qps)
+        end
+    end
+    return math.ceil(delay)
+end
+
+-- Release `key`'s lease if `token` is still current; a key added meanwhile is queued again.
+-- Returns 1 when released, 0 when the token was stale (nothing changes then).
+local function release(key, token, now)
+    if redis.call('HGET', K_LEASES, key) ~= token then
+        return 0
+    end
+    redis.call('HDEL', K_LEASES, key)
+    redis.call('ZREM', K_DEADLINES, key)
+    if redis.call('SREM', K_DIRTY, key) == 1 then
+        redis.call('ZREM', K_DELAYED, key)
+        push_ready(key, now)
+        signal()
+    end
+    return 1
+end

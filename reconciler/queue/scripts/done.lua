@@ -12,15 +12,4 @@
 
 local now = now_ms()
 tick(now)
-local key, token = ARGV[2], ARGV[3]
-if redis.call('HGET', K_LEASES, key) ~= token then
-    return 0
-end
-redis.call('HDEL', K_LEASES, key)
-redis.call('ZREM', K_DEADLINES, key)
-if redis.call('SREM', K_DIRTY, key) == 1 then
-    redis.call('ZREM', K_DELAYED, key)
-    push_ready(key, now)
-    signal()
-end
-return 1
+return release(ARGV[2], ARGV[3], now)

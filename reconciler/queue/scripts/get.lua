@@ -9,13 +9,17 @@
 -- ARGV[1]: now in ms, or "" for the server's clock
 -- ARGV[2]: how many keys to lease at most (N >= 1)
 -- ARGV[3]: lease duration in ms
+-- ARGV[4]: the most keys that may be leased at once, by all holders together (0: no limit)
 -- Returns: {wake, key1, token1, waited1, key2, ...}: waited is how long each key sat in `ready`,
 --   in ms; when no key was leased, wake is the ms until the next delayed key or lease deadline
 --   (-1: none), for the caller's blocking wait.
 
 local now = now_ms()
 tick(now)
-local n, lease = tonumber(ARGV[2]), tonumber(ARGV[3])
+local n, lease, max_leased = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if max_leased > 0 then
+    n = math.min(n, max_leased - redis.call('HLEN', K_LEASES))
+end
 local out = {0}
 for _ = 1, n do
     local key = redis.call('LPOP', K_READY)
