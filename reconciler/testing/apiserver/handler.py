@@ -71,6 +71,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "reconciler-apiserver"
     server: Server
     _raw_body: bytes = b""
+    _record: dict[str, str] | None = None
 
     def setup(self) -> None:
         """Disable Nagle's algorithm: headers and body go out as separate small writes, which
@@ -150,34 +151,38 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # yaml.YAMLError and friends
             raise status.bad_request(f"the request body could not be decoded: {exc}") from exc
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Record the request (with its code) before the client can see the response, so a
+        test that has its answer also finds it in ``faults.requests``."""
+        if self._record is not None:
+            info, self._record = self._record, None
+            url = urlsplit(self.path)
+            self.server.context.faults.record(faults.RecordedRequest(
+                self.command, url.path, url.query, info.get("verb", ""),
+                info.get("resource", ""), info.get("namespace", ""), info.get("name", ""), code))
+        super().send_response(code, message)
+
     def _dispatch(self, method: str) -> None:
         ctx = self.server.context
         url = urlsplit(self.path)
+        admin_path = url.path.startswith("/_reconciler/")
         record: dict[str, str] = {}
-        code = 500
+        self._record = None if admin_path else record
         self._raw_body = b""
         try:
             self._raw_body = self._drain_body()
-            if url.path.startswith("/_reconciler/"):
-                code = admin.handle(self, ctx, method, url.path, url.query)
+            if admin_path:
+                admin.handle(self, ctx, method, url.path, url.query)
                 return
-            code = self._route(ctx, method, url.path, routing.Query(url.query), record)
+            self._route(ctx, method, url.path, routing.Query(url.query), record)
         except status.ApiError as err:
-            code = err.code
             self.send_json(err.code, err.status(), err.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as exc:
             log.exception("internal error serving %s %s", method, self.path)
-            code = 500
             self.send_json(500, status.failure(500, "InternalError",
                                                f"Internal error occurred: {exc}"))
-        finally:
-            if not url.path.startswith("/_reconciler/"):
-                ctx.faults.record(faults.RecordedRequest(
-                    method, url.path, url.query, record.get("verb", ""),
-                    record.get("resource", ""), record.get("namespace", ""),
-                    record.get("name", ""), code))
 
     # -- routing --------------------------------------------------------------------------
 

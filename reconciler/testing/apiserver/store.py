@@ -219,6 +219,7 @@ class Store:
             if (namespace if rt.namespaced else "", md["name"]) in self._bucket(rt):
                 raise status.already_exists(rt.group, rt.plural, md["name"])
             obj = self._validate(rt, obj, options)
+            self._fold_string_data(rt, obj)
             md = obj["metadata"]
             md["uid"] = meta.new_uid()
             md["creationTimestamp"] = meta.now()
@@ -228,6 +229,22 @@ class Store:
             if options.dry_run:
                 return self.present(rt, obj)
             return self.present(rt, self._commit(rt, "ADDED", obj, None))
+
+    @staticmethod
+    def _fold_string_data(rt: resources.ResourceType, obj: JsonObj) -> None:
+        """A Secret's write-only ``stringData`` is base64-encoded into ``data``, as the real
+        server does; it is never stored or returned."""
+        if rt.storage_key != ("", "secrets") or "stringData" not in obj:
+            return
+        string_data = obj.pop("stringData") or {}
+        if not isinstance(string_data, dict):
+            raise status.invalid(rt.kind, rt.group, obj["metadata"].get("name", ""), [
+                status.cause("stringData", "Invalid value: must be a map of strings",
+                             "FieldValueTypeInvalid")])
+        data = dict(obj.get("data") or {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
 
     def _on_create(self, rt: resources.ResourceType, obj: JsonObj) -> None:
         """Kind-specific initial state (namespace phase, CRD conditions)."""
@@ -340,6 +357,7 @@ class Store:
                                            f"object is being deleted, found new finalizers "
                                            f"{sorted(added)}", "FieldValueForbidden")])
         new = self._validate(rt, new, options)
+        self._fold_string_data(rt, new)
         md = new["metadata"]
         if meta.without_volatile(new) == meta.without_volatile(old):
             return self.present(rt, old)

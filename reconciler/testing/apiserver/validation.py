@@ -78,8 +78,11 @@ def _causes(errors: list[jsonschema.ValidationError]) -> list[JsonObj]:
             causes.append(status.cause(f"{field}.{name}" if field else name, "Required value",
                                        "FieldValueRequired"))
         elif err.validator == "type":
+            wanted = err.validator_value if isinstance(err.validator_value, list) else [
+                err.validator_value]
+            types = " or ".join(str(t) for t in wanted if t != "null")
             causes.append(status.cause(field, f"Invalid value: {json.dumps(err.instance)}: "
-                                              f"must be of type {err.validator_value}",
+                                              f"must be of type {types}",
                                        "FieldValueTypeInvalid"))
         elif err.validator == "enum":
             options = ", ".join(json.dumps(v) for v in err.validator_value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import subprocess
 import time
 import urllib.error
@@ -49,7 +50,8 @@ def core(api: client.ApiClient) -> client.CoreV1Api:
 @pytest.fixture
 def namespace(server: ApiServer, request: pytest.FixtureRequest) -> str:
     """A fresh namespace for one test."""
-    name = f"t{next(_names)}-{request.node.name.lower().replace('_', '-')}"[:63].rstrip("-")
+    slug = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower())
+    name = f"t{next(_names)}-{slug}"[:63].rstrip("-")
     status, body = raw_http(server, "POST", "/api/v1/namespaces", {"metadata": {"name": name}})
     assert status == 201, body
     return name
