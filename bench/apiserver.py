@@ -125,6 +125,14 @@ def main() -> None:
         conn = _conn(server.url)
         _request(conn, "POST", "/api/v1/namespaces", {"metadata": {"name": NS}})
 
+        def ping(c: http.client.HTTPConnection, i: int) -> None:
+            code, _ = _request(c, "GET", "/version")
+            assert code == 200
+
+        took = _parallel(server.url, args.threads, 4000, ping)
+        rows.append((f"GET /version round trips, baseline ({args.threads} clients)",
+                     f"{4000 / took:,.0f} requests/s"))
+
         def create(c: http.client.HTTPConnection, i: int) -> None:
             code, body = _request(c, "POST", f"/api/v1/namespaces/{NS}/configmaps", {
                 "metadata": {"name": f"cm-{i}", "labels": {"shard": str(i % 10)}},
