@@ -163,6 +163,7 @@ local function backoff(key, now, base, cap, qps, burst)
 end
 
 -- Release `key`'s lease if `token` is still current; a key added meanwhile is queued again.
+-- A getter held back by a cap on leases (max_leased) is woken when keys are waiting.
 -- Returns 1 when released, 0 when the token was stale (nothing changes then).
 local function release(key, token, now)
     if redis.call('HGET', K_LEASES, key) ~= token then
@@ -173,6 +174,8 @@ local function release(key, token, now)
     if redis.call('SREM', K_DIRTY, key) == 1 then
         redis.call('ZREM', K_DELAYED, key)
         push_ready(key, now)
+    end
+    if redis.call('LLEN', K_READY) > 0 then
         signal()
     end
     return 1
