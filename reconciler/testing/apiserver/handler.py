@@ -261,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
         objects = ctx.store
         ns, name = target.namespace, target.name
         if rt.namespaced and not ns and verb not in ("list", "watch"):
+            if name:
+                raise status.resource_not_found(self.path)
             raise status.method_not_allowed(self.command, self.path)
         options = store.WriteOptions(
             dry_run=query.text("dryRun") == "All",

@@ -64,12 +64,18 @@ class _Stream:
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
 
-    def send(self, kind: str, obj: JsonObj) -> None:
-        if self.as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
-            obj = tables.render(self.rt, [obj], self.ctx.registry)
-        elif kind in ("ADDED", "MODIFIED", "DELETED"):
-            obj = self.ctx.store.present(self.rt, obj)
-        data = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+    def send(self, kind: str, obj: JsonObj, change: watch.Change | None = None) -> None:
+        key = (kind, self.rt.api_version)
+        data = change.encoded.get(key) if change is not None and not self.as_table else None
+        if data is None:
+            if self.as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
+                obj = tables.render(self.rt, [obj], self.ctx.registry)
+            elif kind in ("ADDED", "MODIFIED", "DELETED"):
+                obj = self.ctx.store.present(self.rt, obj)
+            data = json.dumps({"type": kind, "object": obj},
+                              separators=(",", ":")).encode() + b"\n"
+            if change is not None and not self.as_table:
+                change.encoded[key] = data
         self.handler.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
 
     def end(self) -> None:
@@ -122,7 +128,7 @@ def serve_watch(handler: Handler, ctx: Context, rt: resources.ResourceType, name
         for change in backlog:
             event = translate(change, namespace, matchers)
             if event is not None:
-                stream.send(*event)
+                stream.send(*event, change=change)
         _follow(stream, sub, namespace, matchers, timeout=timeout, bookmarks=bookmarks)
         stream.end()
     except OSError:
@@ -156,7 +162,7 @@ def _follow(stream: _Stream, sub: watch.Subscription, namespace: str,
             break
         event = translate(item, namespace, matchers)
         if event is not None:
-            stream.send(*event)
+            stream.send(*event, change=item)
 
 
 def _bookmark(stream: _Stream, sub: watch.Subscription, namespace: str,
@@ -174,7 +180,7 @@ def _bookmark(stream: _Stream, sub: watch.Subscription, namespace: str,
             return False
         event = translate(item, namespace, matchers)
         if event is not None:
-            stream.send(*event)
+            stream.send(*event, change=item)
     stream.send("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version,
                              "metadata": {"resourceVersion": str(rv)}})
     return True

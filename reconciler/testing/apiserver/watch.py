@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import queue
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.testing.apiserver import status
@@ -33,6 +33,9 @@ class Change:
     storage_key: tuple[str, str]
     obj: JsonObj
     old: JsonObj | None
+    encoded: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False)
+    """Serialised watch lines by (event type, apiVersion), shared by all watchers: a change
+    is encoded once however many watches send it."""
 
 
 CLOSE = object()
