@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import client, dynamic, watch
 
 from reconciler.testing.apiserver import ApiServer
 
@@ -189,3 +189,17 @@ def test_many_concurrent_watchers_each_see_every_event(server: ApiServer,
     for out in outs:
         names = [e["object"].metadata.name for e in _take(out, 50)]
         assert names == [f"m{n}" for n in range(50)]
+
+
+def test_dynamic_client_creates_lists_and_watches(api: client.ApiClient,
+                                                  namespace: str) -> None:
+    """The dynamic client creates an object and its watch reports it."""
+    leases = dynamic.DynamicClient(api).resources.get(api_version="coordination.k8s.io/v1",
+                                                      kind="Lease")
+    rv = leases.get(namespace=namespace).metadata.resourceVersion
+    leases.create(namespace=namespace, body={
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "leader"}, "spec": {"holderIdentity": "a"}})
+    events = list(leases.watch(namespace=namespace, resource_version=rv, timeout=1))
+    assert [(e["type"], e["object"].metadata.name) for e in events] == [("ADDED", "leader")]
+    assert leases.get(namespace=namespace, name="leader").spec.holderIdentity == "a"
