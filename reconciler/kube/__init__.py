@@ -4,7 +4,9 @@ Objects are the dicts the API server sends, never the official client's model cl
 and lossy for custom resources). :mod:`.client` carries raw JSON over the official
 ``ApiClient`` (so kubeconfig, in-cluster config and TLS behave as usual) and resolves kinds by
 discovery; :mod:`.errors` holds the error branch and its predicates; :mod:`.apply` makes an
-object match a desired one (``create_or_update``, with owner references).
+object match a desired one (``create_or_update``, with owner references); :mod:`.finalizers`
+holds deletion until cleanup succeeded; :mod:`.status` builds conditions and patches
+``/status`` with ``observedGeneration``.
 """
 
 from reconciler.kube.apply import Outcome, create_or_update, set_controller_reference
@@ -19,7 +21,15 @@ from reconciler.kube.errors import (
     is_conflict,
     is_not_found,
 )
+from reconciler.kube.finalizers import (
+    add_finalizer,
+    handle_finalizer,
+    has_finalizer,
+    is_being_deleted,
+    remove_finalizer,
+)
 from reconciler.kube.refs import ResourceRef
+from reconciler.kube.status import get_condition, patch_status, set_condition
 
 __all__ = [
     "ApiError",
@@ -31,9 +41,17 @@ __all__ = [
     "PatchKind",
     "ResourceRef",
     "UnknownKindError",
+    "add_finalizer",
     "create_or_update",
+    "get_condition",
+    "handle_finalizer",
+    "has_finalizer",
     "is_already_exists",
+    "is_being_deleted",
     "is_conflict",
     "is_not_found",
+    "patch_status",
+    "remove_finalizer",
+    "set_condition",
     "set_controller_reference",
 ]
