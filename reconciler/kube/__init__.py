@@ -6,7 +6,8 @@ and lossy for custom resources). :mod:`.client` carries raw JSON over the offici
 discovery; :mod:`.errors` holds the error branch and its predicates; :mod:`.apply` makes an
 object match a desired one (``create_or_update``, with owner references); :mod:`.finalizers`
 holds deletion until cleanup succeeded; :mod:`.status` builds conditions and patches
-``/status`` with ``observedGeneration``.
+``/status`` with ``observedGeneration``; :mod:`.events` posts aggregated Events and never
+raises into a reconcile.
 """
 
 from reconciler.kube.apply import Outcome, create_or_update, set_controller_reference
@@ -21,6 +22,7 @@ from reconciler.kube.errors import (
     is_conflict,
     is_not_found,
 )
+from reconciler.kube.events import EventRecorder, EventType, recorded_events
 from reconciler.kube.finalizers import (
     add_finalizer,
     handle_finalizer,
@@ -34,6 +36,8 @@ from reconciler.kube.status import get_condition, patch_status, set_condition
 __all__ = [
     "ApiError",
     "ApiUnavailableError",
+    "EventRecorder",
+    "EventType",
     "InvalidRequestError",
     "KubeClient",
     "KubeError",
@@ -51,6 +55,7 @@ __all__ = [
     "is_conflict",
     "is_not_found",
     "patch_status",
+    "recorded_events",
     "remove_finalizer",
     "set_condition",
     "set_controller_reference",
