@@ -8,9 +8,11 @@ transfer encoding, one JSON event per line, as the real server does. Every refus
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
+import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,13 +63,33 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], context: Context) -> None:
         self.context = context
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, Handler)
+
+    def track(self, conn: socket.socket, *, open_: bool) -> None:
+        """Remember (or forget) an open client connection."""
+        with self._connections_lock:
+            if open_:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Shut every open client connection, so pooled keep-alive connections of clients
+        fail fast after a stop instead of talking to a server that is gone."""
+        with self._connections_lock:
+            conns = list(self._connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):  # already closed by the peer
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class Handler(BaseHTTPRequestHandler):
     """Serves one connection's requests."""
 
     protocol_version = "HTTP/1.1"
+    timeout = 600  # an idle keep-alive connection is closed after this many seconds
     server_version = "reconciler-apiserver"
     server: Server
     _raw_body: bytes = b""
@@ -78,6 +100,12 @@ class Handler(BaseHTTPRequestHandler):
         would otherwise stall each response on the client's delayed ACK (~40 ms)."""
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection, open_=True)
+
+    def finish(self) -> None:
+        """Forget the connection once it is done."""
+        self.server.track(self.connection, open_=False)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Route the access log to ``logging`` at debug level instead of stderr."""

@@ -83,6 +83,7 @@ class ApiServer:
         self.store.hub.close_all()
         self._http.shutdown()
         self._http.server_close()
+        self._http.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._gc.stop()

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import urllib3
 import yaml
 from kubernetes import client, config
 
@@ -70,3 +71,14 @@ def test_cli_reports_a_port_in_use(tmp_path: Path) -> None:
              "--kubeconfig", str(tmp_path / "kc")],
             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2 and "cannot start" in result.stdout
+
+
+def test_stop_closes_pooled_client_connections() -> None:
+    """After stop, a client's kept-alive connection fails instead of reaching a dead server."""
+    srv = ApiServer().start()
+    with client.ApiClient(srv.client_configuration()) as api:
+        core = client.CoreV1Api(api)
+        core.list_namespace()
+        srv.stop()
+        with pytest.raises(urllib3.exceptions.HTTPError):
+            core.list_namespace(_request_timeout=5)
