@@ -6,9 +6,10 @@ and writes whole objects would lose data through them. This client keeps the off
 ``ApiClient`` for what it does well (kubeconfig and in-cluster config, TLS, bearer tokens and
 their refresh) and asks it only to carry bytes; bodies are ``json``-decoded dicts.
 
-Every request has a timeout (``timeout``, 30 s by default). Failures become
-:mod:`reconciler.kube.errors`: an error answer is an ``ApiError`` with the ``metav1.Status``
-reason, no answer at all is an ``ApiUnavailableError`` naming the server.
+Every request has a timeout (``timeout``, 30 s by default); clients built by the class
+methods retry only failed connects, so the timeout bounds a call (see ``from_configuration``).
+Failures become :mod:`reconciler.kube.errors`: an error answer is an ``ApiError`` with the
+``metav1.Status`` reason, no answer at all is an ``ApiUnavailableError`` naming the server.
 
 Kinds are resolved to REST paths by discovery (``/api/v1``, ``/apis/{group}/{version}``); each
 group/version is fetched once per client and fetched again only when a kind is missing from it,
@@ -52,6 +53,20 @@ class KubeClient:
         self._lock = threading.Lock()
 
     @classmethod
+    def from_configuration(cls, configuration: Any, *,
+                           timeout: float = DEFAULT_TIMEOUT) -> KubeClient:
+        """A client over a new ``ApiClient`` for a ``kubernetes.client.Configuration``.
+
+        Unless the configuration sets ``retries``, the pool retries only failed connects
+        (twice) and never a read: urllib3's default would repeat a timed-out GET three more
+        times (four times the timeout in all) and the timeout would no longer bound a call.
+        """
+        if configuration.retries is None:
+            configuration.retries = urllib3.Retry(total=2, connect=2, read=0, status=0,
+                                                  redirect=0, other=0)
+        return cls(k8s_client.ApiClient(configuration), timeout=timeout)
+
+    @classmethod
     def from_kubeconfig(cls, path: str | None = None, context: str | None = None, *,
                         timeout: float = DEFAULT_TIMEOUT) -> KubeClient:
         """Load a kubeconfig: ``path``, else ``$KUBECONFIG`` (``:``-separated files are
@@ -65,7 +80,7 @@ class KubeClient:
                 persist_config=False)
         except (k8s_config.ConfigException, OSError) as err:
             raise ConfigError(f"cannot load kubeconfig {path}: {err}") from err
-        return cls(k8s_client.ApiClient(cfg), timeout=timeout)
+        return cls.from_configuration(cfg, timeout=timeout)
 
     @classmethod
     def in_cluster(cls, *, timeout: float = DEFAULT_TIMEOUT) -> KubeClient:
@@ -76,7 +91,7 @@ class KubeClient:
                 client_configuration=cfg)
         except k8s_config.ConfigException as err:
             raise ConfigError(f"not running in a cluster: {err}") from err
-        return cls(k8s_client.ApiClient(cfg), timeout=timeout)
+        return cls.from_configuration(cfg, timeout=timeout)
 
     @classmethod
     def from_env(cls, *, timeout: float = DEFAULT_TIMEOUT) -> KubeClient:

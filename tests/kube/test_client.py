@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,15 +131,17 @@ def test_unreachable_server_names_the_url(server: ApiServer) -> None:
 
 
 def test_silent_server_times_out(server: ApiServer) -> None:
-    """A server that accepts the connection but never answers hits the client's timeout."""
+    """A server that accepts the connection but never answers hits the timeout, once."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)  # the kernel completes the handshake; nobody ever reads
         cfg = server.client_configuration()
         cfg.host = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        with KubeClient(client.ApiClient(cfg), timeout=0.2) as kc, \
+        started = time.monotonic()
+        with KubeClient.from_configuration(cfg, timeout=0.2) as kc, \
                 pytest.raises(errors.ApiUnavailableError, match=r"timed out after 0\.2s"):
             kc.get(ResourceRef("", "v1", "configmaps", "ConfigMap", True), "x", "default")
+        assert time.monotonic() - started < 0.6, "a timed-out read must not be retried"
 
 
 def test_from_kubeconfig_and_from_env(server: ApiServer, tmp_path: Path,
