@@ -332,15 +332,19 @@ class Handler(BaseHTTPRequestHandler):
         delete_options = self._delete_options(query)
         if verb == "delete":
             obj, gone = objects.delete(rt, ns, name, delete_options, dry_run=options.dry_run)
-            if gone:
+            if gone and rt.crd is None:
+                # Built-in kinds answer an immediate delete with a Status; custom resources
+                # (ReturnDeletedObject in the real server) with the deleted object.
                 md = obj["metadata"]
                 details = {"name": md["name"], "kind": rt.plural, "uid": md["uid"]}
                 if rt.group:
                     details["group"] = rt.group
                 self.send_json(200, status.success(details))
                 return 200
-            self.send_json(202, obj)
-            return 202
+            # As the real server: 202 only when orphanDependents=false was asked explicitly.
+            code = 202 if not gone and delete_options.get("orphanDependents") is False else 200
+            self.send_json(code, obj)
+            return code
         items, _ = objects.select(rt, ns, matchers)
         for item in items:
             md = item["metadata"]

@@ -228,6 +228,8 @@ class Store:
             self._on_create(rt, obj)
             if options.dry_run:
                 return self.present(rt, obj)
+            if rt.storage_key == resources.CRD_KEY:
+                self.registry.replace_crd(md["name"], resources.types_for_crd(obj))
             return self.present(rt, self._commit(rt, "ADDED", obj, None))
 
     @staticmethod
@@ -264,7 +266,6 @@ class Store:
                                      "the initial names have been accepted"))
                 ],
             }
-            self.registry.replace_crd(obj["metadata"]["name"], resources.types_for_crd(obj))
 
     def update(self, rt: resources.ResourceType, namespace: str, name: str, body: Any, *,
                subresource: str = "", options: WriteOptions = WriteOptions()) -> JsonObj:
@@ -365,9 +366,10 @@ class Store:
             md["generation"] = int(old_md.get("generation", 1)) + 1
         if rt.storage_key == resources.CRD_KEY:
             new["status"] = old.get("status", {})
-            self.registry.replace_crd(md["name"], resources.types_for_crd(new))
         if options.dry_run:
             return self.present(rt, new)
+        if rt.storage_key == resources.CRD_KEY:
+            self.registry.replace_crd(md["name"], resources.types_for_crd(new))
         if md.get("deletionTimestamp") and not md.get("finalizers") and not self._held(rt, new):
             return self.present(rt, self._remove(rt, new, old))
         return self.present(rt, self._commit(rt, "MODIFIED", new, old))

@@ -186,3 +186,29 @@ def test_delete_preconditions_are_checked(core: client.CoreV1Api, namespace: str
         core.delete_namespaced_config_map("pre", namespace, body=client.V1DeleteOptions(
             preconditions=client.V1Preconditions(uid="not-the-uid")))
     assert err.value.status == 409
+
+
+def test_dry_run_create_stores_nothing(http: Any, namespace: str,
+                                       widget_crd: dict[str, Any]) -> None:
+    """dryRun=All answers as a create would but stores nothing (a CRD is not served)."""
+    code, body = http("POST", f"/api/v1/namespaces/{namespace}/configmaps?dryRun=All",
+                      {"metadata": {"name": "dry"}})
+    assert code == 201 and body["metadata"]["name"] == "dry"
+    assert http("GET", f"/api/v1/namespaces/{namespace}/configmaps/dry")[0] == 404
+    code, _ = http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+                           "?dryRun=All", widget_crd)
+    assert code == 201
+    assert http("GET", "/apis/example.com/v1")[0] == 404
+
+
+def test_delete_answers_status_or_the_pending_object(http: Any, namespace: str) -> None:
+    """An immediate delete answers a Success Status; a delete held by finalizers the object."""
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    _, made = http("POST", base, {"metadata": {"name": "now"}})
+    code, body = http("DELETE", f"{base}/now")
+    assert code == 200 and body["kind"] == "Status" and body["status"] == "Success"
+    assert body["details"]["uid"] == made["metadata"]["uid"]
+    http("POST", base, {"metadata": {"name": "later", "finalizers": ["x.io/y"]}})
+    code, body = http("DELETE", f"{base}/later")
+    assert code == 200 and body["kind"] == "ConfigMap"
+    assert body["metadata"]["deletionTimestamp"]
