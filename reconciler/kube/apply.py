@@ -42,6 +42,10 @@ def create_or_update(client: KubeClient, desired: dict[str, Any], *,
     if owner is not None:
         if ref.namespaced:
             md.setdefault("namespace", meta(owner).get("namespace"))
+        elif meta(owner).get("namespace"):
+            raise errors.InvalidRequestError(
+                f"cluster-scoped {ref.kind} {md.get('name')!r} cannot be owned by the "
+                f"namespaced {owner.get('kind')} {meta(owner).get('name')!r}")
         set_controller_reference(want, owner)
     namespace = md.get("namespace") if ref.namespaced else None
     if ref.namespaced and not namespace:

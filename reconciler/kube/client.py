@@ -98,8 +98,12 @@ class KubeClient:
         """In-cluster config when running in a pod, otherwise the default kubeconfig."""
         try:
             return cls.in_cluster(timeout=timeout)
-        except ConfigError:
-            return cls.from_kubeconfig(timeout=timeout)
+        except ConfigError as in_cluster_err:
+            try:
+                return cls.from_kubeconfig(timeout=timeout)
+            except ConfigError as err:
+                raise ConfigError(f"no Kubernetes configuration: {in_cluster_err}; and {err}"
+                                  ) from err
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -109,6 +109,15 @@ def test_owner_in_another_controller_is_refused(kube: KubeClient, namespace: str
         create_or_update(kube, _cm("x", None), owner=second)
 
 
+def test_cluster_scoped_object_cannot_have_a_namespaced_owner(
+        kube: KubeClient, namespace: str) -> None:
+    """A namespaced owner of a cluster-scoped object is refused, as the GC would ignore it."""
+    owner = kube.create(kube.resolve("v1", "ConfigMap"), _cm("own", namespace))
+    with pytest.raises(errors.InvalidRequestError, match="cannot be owned by the namespaced"):
+        create_or_update(kube, {"apiVersion": "v1", "kind": "Namespace",
+                                "metadata": {"name": f"{namespace}-child"}}, owner=owner)
+
+
 def test_concurrent_write_surfaces_as_conflict(kube: KubeClient, namespace: str) -> None:
     """A write between our read and our update makes the update fail with a 409 Conflict."""
 

@@ -146,7 +146,7 @@ def test_silent_server_times_out(server: ApiServer) -> None:
 
 def test_from_kubeconfig_and_from_env(server: ApiServer, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Clients built from a kubeconfig file, or from the environment outside a pod, work."""
+    """Kubeconfig and environment clients work; with no config the error names both tries."""
     path = tmp_path / "kubeconfig"
     server.write_kubeconfig(path)
     with KubeClient.from_kubeconfig(str(path)) as kc:
@@ -158,3 +158,6 @@ def test_from_kubeconfig_and_from_env(server: ApiServer, tmp_path: Path,
         assert kc.server == server.url
     with pytest.raises(ConfigError, match="cannot load kubeconfig"):
         KubeClient.from_kubeconfig(str(tmp_path / "missing"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match=r"not running in a cluster.*cannot load kubeconfig"):
+        KubeClient.from_env()
