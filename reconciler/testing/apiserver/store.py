@@ -280,6 +280,12 @@ class Store:
             if old is None:
                 raise status.not_found(rt.group, rt.plural, name)
             want_rv = md.get("resourceVersion")
+            if not want_rv and rt.crd is not None and subresource != "status":
+                # Custom resources do not allow unconditional updates (AllowUnconditionalUpdate
+                # is false in the real server's custom resource strategy).
+                raise status.invalid(rt.kind, rt.group, name, [status.cause(
+                    "metadata.resourceVersion", "Invalid value: 0: must be specified for an "
+                                                "update")])
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise status.conflict(rt.group, rt.plural, name,
                                       "the object has been modified; please apply your changes "
@@ -389,6 +395,7 @@ class Store:
                 for (_ns, _name), cr in list(self._bucket(served[0]).items()):
                     self._commit(served[0], "DELETED", copy.deepcopy(cr), cr)
             self.registry.replace_crd(obj["metadata"]["name"], [])
+            self.hub.close_key((spec["group"], spec["names"]["plural"]))
         return self._commit(rt, "DELETED", obj, old)
 
     def delete(self, rt: resources.ResourceType, namespace: str, name: str,

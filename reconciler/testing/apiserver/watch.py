@@ -108,6 +108,13 @@ class Hub:
             sub.close()
         return len(subs)
 
+    def close_key(self, storage_key: tuple[str, str]) -> None:
+        """End the watches of one resource (its CRD was deleted, so it is no longer served)."""
+        with self._subs_lock:
+            subs = [s for s in self._subscribers if s.storage_key == storage_key]
+        for sub in subs:
+            sub.close()
+
     def compact(self, current_rv: int) -> None:
         """Forget all history, so a watch from any older resourceVersion gets 410."""
         self._history.clear()

@@ -212,3 +212,29 @@ def test_delete_answers_status_or_the_pending_object(http: Any, namespace: str) 
     code, body = http("DELETE", f"{base}/later")
     assert code == 200 and body["kind"] == "ConfigMap"
     assert body["metadata"]["deletionTimestamp"]
+
+
+def test_custom_resource_update_requires_resource_version(http: Any, namespace: str,
+                                                          widgets: dict[str, Any]) -> None:
+    """A PUT of a custom resource without resourceVersion is 422, as in Kubernetes."""
+    base = f"/apis/example.com/v1/namespaces/{namespace}/widgets"
+    body = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    http("POST", base, body)
+    code, err = http("PUT", f"{base}/w", {**body, "spec": {"size": 2}})
+    assert code == 422 and err["details"]["causes"][0]["field"] == "metadata.resourceVersion"
+
+
+def test_watch_of_custom_resource_ends_when_crd_is_deleted(
+        api: client.ApiClient, http: Any, namespace: str, widgets: dict[str, Any]) -> None:
+    """Deleting the CRD sends DELETED for its objects and ends open watches on them."""
+    base = f"/apis/example.com/v1/namespaces/{namespace}/widgets"
+    http("POST", base, {"apiVersion": "example.com/v1", "kind": "Widget",
+                        "metadata": {"name": "w"}})
+    resp = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        "example.com", "v1", namespace, "widgets", watch=True, timeout_seconds=20,
+        _preload_content=False)
+    first = resp.readline()
+    assert b'"ADDED"' in first
+    client.ApiextensionsV1Api(api).delete_custom_resource_definition("widgets.example.com")
+    rest = resp.read().splitlines()  # returns because the server ends the stream
+    assert len(rest) == 1 and b'"DELETED"' in rest[0]
