@@ -130,13 +130,9 @@ def cause(field: str, message: str, reason: str = "FieldValueInvalid") -> JsonOb
 
 
 def expired(message: str) -> ApiError:
-    """410 Expired: a resourceVersion older than the retained history."""
+    """410 Expired (the HTTP status is Gone): a resourceVersion or continue token older than
+    the retained history."""
     return ApiError(410, "Expired", message)
-
-
-def gone(message: str) -> ApiError:
-    """410 Gone, used for a continue token that no longer applies."""
-    return ApiError(410, "Gone", message)
 
 
 def bad_request(message: str) -> ApiError:

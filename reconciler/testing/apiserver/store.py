@@ -113,9 +113,9 @@ class Store:
             except (ValueError, KeyError, TypeError) as exc:
                 raise status.bad_request(f"continue key is not valid: {exc}") from exc
             if list_rv < self.hub.compacted_rv:
-                raise status.gone("The provided continue parameter is too old to display a "
-                                  "consistent list result. You can start a new list without "
-                                  "the continue parameter.")
+                raise status.expired("The provided continue parameter is too old to display a "
+                                     "consistent list result. You can start a new list without "
+                                     "the continue parameter.")
         items, rv = self.select(rt, namespace, matchers)
         if start is not None:
             items = [o for o in items

@@ -80,3 +80,24 @@ def test_types_for_crd_serves_only_served_versions() -> None:
     assert (gadget.version, gadget.namespaced, gadget.status, gadget.singular) == (
         "v1", False, True, "gadget")
     assert gadget.crd == "gadgets.example.com"
+
+
+def test_multi_version_crd_shares_objects_across_versions(http: Any, namespace: str,
+                                                          widget_crd: dict[str, Any]) -> None:
+    """Both served versions list the same objects; the preferred version is the GA one."""
+    v1 = widget_crd["spec"]["versions"][0]
+    widget_crd["spec"]["versions"] = [{**v1, "name": "v1beta1", "storage": False}, v1]
+    code, body = http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                      widget_crd)
+    assert code == 201, body
+    try:
+        code, group = http("GET", "/apis/example.com")
+        assert group["preferredVersion"]["version"] == "v1"
+        assert [v["version"] for v in group["versions"]] == ["v1", "v1beta1"]
+        http("POST", f"/apis/example.com/v1/namespaces/{namespace}/widgets",
+             {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
+        code, old = http("GET", f"/apis/example.com/v1beta1/namespaces/{namespace}/widgets/w")
+        assert code == 200 and old["apiVersion"] == "example.com/v1beta1"
+    finally:
+        http("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+                       "widgets.example.com")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from http.client import HTTPConnection
 from typing import Any
 
 import pytest
 from kubernetes import client
+
+from reconciler.testing.apiserver import ApiServer
 
 DEPLOYMENT: dict[str, Any] = {
     "metadata": {"name": "web"},
@@ -238,3 +242,40 @@ def test_watch_of_custom_resource_ends_when_crd_is_deleted(
     client.ApiextensionsV1Api(api).delete_custom_resource_definition("widgets.example.com")
     rest = resp.read().splitlines()  # returns because the server ends the stream
     assert len(rest) == 1 and b'"DELETED"' in rest[0]
+
+
+def test_continue_token_older_than_history_is_410(server: ApiServer, http: Any,
+                                                  namespace: str) -> None:
+    """A continue token from before a compaction is refused with 410 Expired."""
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    for n in range(3):
+        http("POST", base, {"metadata": {"name": f"c{n}"}})
+    _, page = http("GET", f"{base}?limit=1")
+    http("POST", base, {"metadata": {"name": "later"}})
+    server.faults.compact()
+    code, body = http("GET", f"{base}?limit=1&continue={page['metadata']['continue']}")
+    assert code == 410 and body["reason"] == "Expired"
+
+
+def test_thousands_of_objects_list_and_page(server: ApiServer, namespace: str) -> None:
+    """Two thousand objects are all listed, by one list and by pages of 300."""
+    conn = HTTPConnection("127.0.0.1", server.port, timeout=30)
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    for n in range(2000):
+        conn.request("POST", base, body=json.dumps({"metadata": {"name": f"o{n:04}"}}),
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 201, resp.read()
+        resp.read()
+    conn.request("GET", base)
+    assert len(json.loads(conn.getresponse().read())["items"]) == 2000
+    seen, token = 0, ""
+    while True:
+        conn.request("GET", f"{base}?limit=300&continue={token}")
+        page = json.loads(conn.getresponse().read())
+        seen += len(page["items"])
+        token = page["metadata"].get("continue", "")
+        if not token:
+            break
+    conn.close()
+    assert seen == 2000
