@@ -39,8 +39,8 @@ def _body(handler: Handler) -> dict[str, Any]:
     return body
 
 
-def handle(handler: Handler, ctx: Context, method: str, path: str, query: str) -> int:
-    """Serve one admin request; returns the response code."""
+def handle(handler: Handler, ctx: Context, method: str, path: str) -> None:
+    """Serve one admin request."""
     faults = ctx.faults
     route = (method, path.rstrip("/"))
     try:
@@ -80,4 +80,3 @@ def handle(handler: Handler, ctx: Context, method: str, path: str, query: str) -
     except (ValueError, TypeError) as exc:
         raise status.bad_request(f"bad admin request: {exc}") from exc
     handler.send_json(200, result)
-    return 200

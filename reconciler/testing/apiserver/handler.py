@@ -13,7 +13,7 @@ import json
 import logging
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,7 +51,6 @@ class Context:
     default_watch_timeout: float = 1800.0
     stopping: bool = False
     address: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Server(ThreadingHTTPServer):
@@ -200,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self._raw_body = self._drain_body()
             if admin_path:
-                admin.handle(self, ctx, method, url.path, url.query)
+                admin.handle(self, ctx, method, url.path)
                 return
             self._route(ctx, method, url.path, routing.Query(url.query), record)
         except status.ApiError as err:
@@ -215,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- routing --------------------------------------------------------------------------
 
     def _route(self, ctx: Context, method: str, path: str, query: routing.Query,
-               record: dict[str, str]) -> int:
+               record: dict[str, str]) -> None:
         doc = self._discovery(ctx, path)
         if doc is not None:
             if method != "GET":
@@ -225,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
                                 else "text/plain")
             else:
                 self.send_json(200, doc)
-            return 200
+            return
         target = routing.parse_resource_path(path)
         if target is None:
             raise status.resource_not_found(path)
@@ -241,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
         record.update(verb=verb, resource=resource, namespace=target.namespace,
                       name=target.name)
         ctx.faults.check(verb, resource)
-        return self._serve(ctx, verb, rt, target, query)
+        self._serve(ctx, verb, rt, target, query)
 
     @staticmethod
     def _verb(method: str, target: routing.Target, query: routing.Query) -> str:
@@ -285,7 +284,7 @@ class Handler(BaseHTTPRequestHandler):
         return found
 
     def _serve(self, ctx: Context, verb: str, rt: resources.ResourceType,
-               target: routing.Target, query: routing.Query) -> int:
+               target: routing.Target, query: routing.Query) -> None:
         objects = ctx.store
         ns, name = target.namespace, target.name
         if rt.namespaced and not ns and verb not in ("list", "watch"):
@@ -300,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
         if verb == "get":
             obj = objects.get(rt, ns, name)
             self.send_json(200, tables.render(rt, [obj], ctx.registry) if as_table else obj)
-            return 200
+            return
         matchers = [m for m in (selectors.label_matcher(query.text("labelSelector")),
                                 selectors.field_matcher(query.text("fieldSelector"),
                                                         rt.storage_key)) if m is not None]
@@ -312,23 +311,23 @@ class Handler(BaseHTTPRequestHandler):
                 table["metadata"] = doc["metadata"]
                 doc = table
             self.send_json(200, doc)
-            return 200
+            return
         if verb == "watch":
             streaming.serve_watch(self, ctx, rt, ns, matchers=matchers, query=query,
                                   as_table=as_table)
-            return 200
+            return
         if verb == "create":
             self.send_json(201, objects.create(rt, ns, self.read_body(), options))
-            return 201
+            return
         if verb == "update":
             self.send_json(200, objects.update(rt, ns, name, self.read_body(),
                                                subresource=target.subresource, options=options))
-            return 200
+            return
         if verb == "patch":
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             self.send_json(200, objects.patch(rt, ns, name, ctype, self.read_body(),
                                               subresource=target.subresource, options=options))
-            return 200
+            return
         delete_options = self._delete_options(query)
         if verb == "delete":
             obj, gone = objects.delete(rt, ns, name, delete_options, dry_run=options.dry_run)
@@ -340,11 +339,11 @@ class Handler(BaseHTTPRequestHandler):
                 if rt.group:
                     details["group"] = rt.group
                 self.send_json(200, status.success(details))
-                return 200
+                return
             # As the real server: 202 only when orphanDependents=false was asked explicitly.
             code = 202 if not gone and delete_options.get("orphanDependents") is False else 200
             self.send_json(code, obj)
-            return code
+            return
         items, _ = objects.select(rt, ns, matchers)
         for item in items:
             md = item["metadata"]
@@ -355,7 +354,6 @@ class Handler(BaseHTTPRequestHandler):
                 if err.code != 404:
                     raise
         self.send_json(200, status.success())
-        return 200
 
     def _delete_options(self, query: routing.Query) -> JsonObj:
         body = self.read_body()
