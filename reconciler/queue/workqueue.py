@@ -305,19 +305,24 @@ class WorkQueue:
         changed) when the lease was no longer current: it expired and may be held by another."""
         return int(self._run("done", [self._now(), lease.key, lease.token])) == 1
 
-    def finish(self, lease: Lease, action: str, *, delay: float = 0.0) -> Finished:
+    def finish(
+        self, lease: Lease, action: str, *, delay: float = 0.0, label: str = "success"
+    ) -> Finished:
         """Apply a reconcile's outcome and release ``lease`` in one atomic round trip.
 
         ``action`` is ``"forget"`` (reset the backoff), ``"rate_limited"`` (count a failure and
         requeue after the backoff) or ``"after"`` (reset the backoff and requeue after
         ``delay`` seconds). Equivalent to that call followed by :meth:`done`, except that a
-        stale lease changes nothing at all: its key's current holder decides."""
+        stale lease changes nothing at all: its key's current holder decides. ``label`` (the
+        outcome's metric label) is counted in :meth:`results`."""
         if action not in FINISH_ACTIONS:
             raise errors.QueueError(
                 f"finish action must be one of {FINISH_ACTIONS}, got {action!r}"
             )
         args = [self._now(), lease.key, lease.token, action, delay_ms(delay)]
-        released, applied = self._run("finish", [*args, *self.rate_limiter.script_args()])
+        released, applied = self._run(
+            "finish", [*args, *self.rate_limiter.script_args(), label]
+        )
         return Finished(
             released=int(released) == 1,
             requeued_after=int(applied) / 1000 if int(applied) >= 0 else None,
@@ -378,6 +383,17 @@ class WorkQueue:
         reply = self._run("stats", [self._now()])
         ready, delayed, leased, dirty, failing, expired = (int(v) for v in reply[:6])
         return QueueStats(ready, delayed, leased, dirty, failing, expired)
+
+    def results(self) -> dict[str, int]:
+        """How many reconciles ended with each outcome label, counted by :meth:`finish`
+        across every process since the queue was created."""
+        with redisconn.unavailable_as_error(self.redis):
+            meta = self.redis.hgetall(self._key["meta"])
+        return {
+            _text(field)[len("result:"):]: int(_text(value))
+            for field, value in meta.items()
+            if _text(field).startswith("result:")
+        }
 
     def inspect(self, key: str) -> KeyState:
         """Where ``key`` stands, read atomically (time-driven moves are applied lazily, so a

@@ -194,7 +194,9 @@ class MemoryWorkQueue:
             self._catch_up()
             return self._release(lease)
 
-    def finish(self, lease: Lease, action: str, *, delay: float = 0.0) -> Finished:
+    def finish(
+        self, lease: Lease, action: str, *, delay: float = 0.0, label: str = "success"
+    ) -> Finished:
         """See :meth:`reconciler.queue.WorkQueue.finish`."""
         if action not in FINISH_ACTIONS:
             raise QueueError(f"finish action must be one of {FINISH_ACTIONS}, got {action!r}")

@@ -69,7 +69,9 @@ def execute(
             error = exc
     seconds = time.monotonic() - started
     outcome = outcomes.classify(result, error)
-    finished = queue.finish(lease, outcome.action.value, delay=outcome.delay)
+    finished = queue.finish(
+        lease, outcome.action.value, delay=outcome.delay, label=outcome.label
+    )
     _log(controller, lease, outcome=outcome, error=error,
          requeued_after=finished.requeued_after, seconds=seconds)
     return Execution(outcome=outcome, seconds=seconds, released=finished.released)

@@ -468,3 +468,13 @@ def test_max_leased_caps_leases_across_all_holders(
     assert len(two.get_batch(3, max_leased=4)) == 1
     assert two.get_batch(3, max_leased=4) == []
     assert one.stats().leased == 4 and one.stats().ready == 6
+
+
+def test_finish_counts_outcomes_by_label(queue: WorkQueue) -> None:
+    """results() adds up the labels that every finish reported."""
+    for label in ("success", "error", "success"):
+        queue.add("ns/a")
+        lease = queue.get(timeout=0)
+        assert lease is not None
+        queue.finish(lease, "forget", label=label)
+    assert queue.results() == {"success": 2, "error": 1}

@@ -13,7 +13,7 @@
 --   KEYS[7]  failures   HASH  key -> consecutive failures (the per-key rate limiter)
 --   KEYS[8]  meta       HASH  seq: the fencing-token counter; fence: the highest leader epoch
 --                             that wrote; expired: leases reaped so far; tokens, at: the
---                             overall token bucket
+--                             overall token bucket; result:<label>: outcomes counted by finish
 --   KEYS[9]  signal     LIST  at most one element; BLPOP'd by idle getters to wake them
 --
 -- Time is integer milliseconds. ARGV[1] is "now" when the caller injects a clock, or "" to use

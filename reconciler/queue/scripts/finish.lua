@@ -12,6 +12,8 @@
 -- ARGV[5]: the delay in ms for "after"
 -- ARGV[6]: base delay in ms   ARGV[7]: max delay in ms
 -- ARGV[8]: bucket qps (0: no bucket)   ARGV[9]: bucket burst
+-- ARGV[10]: the outcome's label (success, error, requeue, requeue_after): counted in meta as
+--   result:<label>, so every process's outcomes add up in one place
 -- Returns: {released (1, or 0 for a stale token), delay applied in ms (-1: no requeue)}
 
 local now = now_ms()
@@ -34,4 +36,5 @@ if delay >= 0 then
     enqueue(key, delay, now)
 end
 release(key, token, now)
+redis.call('HINCRBY', K_META, 'result:' .. ARGV[10], 1)
 return {1, delay}
