@@ -185,8 +185,14 @@ class Store:
         if obj.setdefault("apiVersion", rt.api_version) != rt.api_version:
             raise status.bad_request(f"the API version in the data ({obj['apiVersion']}) does "
                                      f"not match the expected API version ({rt.api_version})")
-        if not isinstance(obj.setdefault("metadata", {}), dict):
+        md = obj.setdefault("metadata", {})
+        if not isinstance(md, dict):
             raise status.bad_request("metadata must be an object")
+        for key in ("name", "generateName", "namespace", "resourceVersion", "uid"):
+            if key in md and not isinstance(md[key], str):
+                raise status.bad_request(f"json: cannot unmarshal {type(md[key]).__name__} into "
+                                         f"Go struct field ObjectMeta.metadata.{key} of type "
+                                         f"string")
         return obj
 
     def create(self, rt: resources.ResourceType, namespace: str, body: Any,
@@ -435,7 +441,8 @@ class Store:
                 if dry_run:
                     return self.present(rt, old), True
                 return self.present(rt, self._remove(rt, new, old)), True
-            md["finalizers"] = finalizers
+            if finalizers:
+                md["finalizers"] = finalizers
             if not md.get("deletionTimestamp"):
                 md["deletionTimestamp"] = meta.now()
                 md["deletionGracePeriodSeconds"] = 0

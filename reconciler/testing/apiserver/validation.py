@@ -103,23 +103,29 @@ def _schema_dir(strict: bool) -> Any:
     return root.joinpath(name)
 
 
+@functools.lru_cache(maxsize=2)
+def _registry(strict: bool) -> Any:
+    """The shared definitions (every ``$defs`` entry), indexed once per variant."""
+    definitions = json.loads(_schema_dir(strict).joinpath("_definitions.json").read_text())
+    resource = referencing.Resource.from_contents(
+        definitions, default_specification=referencing.jsonschema.DRAFT202012)
+    return (resource @ referencing.Registry()).crawl()
+
+
 @functools.lru_cache(maxsize=64)
 def _builtin_validator(api_version: str, kind: str, strict: bool) -> Any:
     group_prefix = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     folder = _schema_dir(strict)
     schema = json.loads(folder.joinpath(f"{kind.lower()}-{group_prefix}.json").read_text())
-    definitions = json.loads(_definitions_text(strict))
-    registry: referencing.Registry[Any] = referencing.Registry().with_resources([
-        ("file://_definitions.json", referencing.Resource.from_contents(
-            definitions, default_specification=referencing.jsonschema.DRAFT202012)),
-    ]).crawl()  # index every definition once, not on each validation
-    schema = json.loads(json.dumps(schema).replace('"_definitions.json#', '"file://_definitions.json#'))
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    return jsonschema.Draft202012Validator(schema, registry=_registry(strict))
 
 
-@functools.lru_cache(maxsize=2)
-def _definitions_text(strict: bool) -> str:
-    return str(_schema_dir(strict).joinpath("_definitions.json").read_text())
+@functools.lru_cache(maxsize=1)
+def _object_meta_validator() -> Any:
+    """ObjectMeta's schema, for the metadata of custom resources."""
+    ref = ("https://kubernetes.io/api/_definitions.json#/$defs/"
+           "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+    return jsonschema.Draft202012Validator({"$ref": ref}, registry=_registry(False))
 
 
 def validate_builtin(obj: JsonObj, rt: resources.ResourceType, *, strict: bool = False) -> None:
@@ -187,7 +193,14 @@ def validate_custom(obj: JsonObj, rt: resources.ResourceType) -> JsonObj:
         return obj
     root, validator = _custom_schema(json.dumps(rt.schema, sort_keys=True))
     pruned = prune(obj, root)
-    errors = list(validator.iter_errors(pruned))
+    errors = list(_object_meta_validator().iter_errors(obj.get("metadata")))
+    for err in errors:
+        err.path.appendleft("metadata")
+    try:
+        errors += list(validator.iter_errors(pruned))
+    except jsonschema.exceptions.JSONSchemaError as exc:  # a schema the CRD check let through
+        raise status.invalid(rt.kind, rt.group, str(obj["metadata"].get("name", "")), [
+            status.cause("<schema>", f"the CRD's schema cannot be applied: {exc}")]) from exc
     if errors:
         name = str(obj.get("metadata", {}).get("name", ""))
         raise status.invalid(rt.kind, rt.group, name, _causes(errors))
@@ -218,10 +231,17 @@ def validate_crd(crd: JsonObj) -> None:
         causes.append(status.cause("spec.versions", "Invalid value: must have exactly one "
                                                     "version marked as storage version"))
     for n, version in enumerate(versions):
-        if not (version.get("schema") or {}).get("openAPIV3Schema"):
-            causes.append(status.cause(f"spec.versions[{n}].schema.openAPIV3Schema",
-                                       "Required value: schemas are required",
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        field = f"spec.versions[{n}].schema.openAPIV3Schema"
+        if not schema:
+            causes.append(status.cause(field, "Required value: schemas are required",
                                        "FieldValueRequired"))
+            continue
+        try:
+            jsonschema.Draft202012Validator.check_schema(to_json_schema(schema))
+        except jsonschema.exceptions.SchemaError as exc:
+            where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in exc.path)
+            causes.append(status.cause(field + where, f"Invalid value: {exc.message}"))
     name = crd.get("metadata", {}).get("name", "")
     if group and plural and name != f"{plural}.{group}":
         causes.append(status.cause("metadata.name", f'Invalid value: "{name}": must be '
