@@ -56,7 +56,7 @@ def config_map(name: str, spec: Obj) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": f"{name}-content", "labels": _labels(name)},
+        "metadata": {"name": name, "labels": _labels(name)},
         "data": {"index.html": spec.get("message", f"Hello from {name}")},
     }
 
