@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -57,6 +58,10 @@ def status_error(code: int, body: Any, retry_after: str | None = None) -> ApiSta
     return cls(code, message, retry_after=seconds)
 
 
+_END = object()
+"""Marks the end of a stream in the reader's inbox."""
+
+
 class KubeHttp:
     """GETs against the API server of a ``kubernetes.client.ApiClient``."""
 
@@ -100,14 +105,21 @@ class KubeHttp:
             raise ApiStatusError(resp.status, f"GET {path}: expected a JSON object")
         return body
 
-    def stream(self, path: str, params: dict[str, Any], *, read_timeout: float
-               ) -> Iterator[list[JsonObj]]:
-        """A watch: yields the events (dicts) that arrived together, batch by batch, until
-        the server ends the stream; a silence longer than ``read_timeout`` raises
-        :class:`TransportError`."""
+    def stream(self, path: str, params: dict[str, Any], *, read_timeout: float,
+               batch: int = 1000) -> Iterator[list[JsonObj]]:
+        """A watch: yields the events (dicts) that arrived, in batches, until the server ends
+        the stream; a silence longer than ``read_timeout`` raises :class:`TransportError`.
+
+        The API server sends each event as its own HTTP chunk. A reader thread decodes them
+        while the caller applies the previous batch, and each batch is everything that
+        arrived meanwhile (up to ``batch``): one cache pipeline and one queue call then serve
+        many events under load, and one event when idle."""
         resp = self._request(path, params, read_timeout)
         with self._lock:
             self._open.add(resp)
+        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        reader = threading.Thread(target=self._read, args=(resp, path, inbox), daemon=True,
+                                  name=f"read-{path}")
         try:
             if resp.status >= 400:
                 raw = resp.read()
@@ -116,21 +128,53 @@ class KubeHttp:
                 except ValueError:
                     body = raw.decode(errors="replace")
                 raise status_error(resp.status, body, resp.headers.get("Retry-After"))
-            buffer = b""
+            reader.start()
+            while True:
+                item = inbox.get()
+                events: list[JsonObj] = []
+                while True:
+                    if item is _END:
+                        if events:
+                            yield events
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    events.append(item)
+                    if len(events) >= batch:
+                        break
+                    try:
+                        item = inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                yield events
+                if item is _END:
+                    return
+        finally:
+            with contextlib.suppress(Exception):  # the socket may be half torn down
+                resp.shutdown()
+            with self._lock:
+                self._open.discard(resp)
+            resp.release_conn()
+
+    @staticmethod
+    def _read(resp: Any, path: str, inbox: queue.SimpleQueue[Any]) -> None:
+        buffer = b""
+        try:
             for chunk in resp.stream(65536, decode_content=True):
                 buffer += chunk
                 if b"\n" not in buffer:
                     continue
                 *lines, buffer = buffer.split(b"\n")
-                yield [json.loads(line) for line in lines if line.strip()]
+                for line in lines:
+                    if line.strip():
+                        inbox.put(json.loads(line))
             if buffer.strip():
-                yield [json.loads(buffer)]
+                inbox.put(json.loads(buffer))
+            inbox.put(_END)
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-            raise TransportError(f"watch {path}: {exc}") from exc
-        finally:
-            with self._lock:
-                self._open.discard(resp)
-            resp.release_conn()
+            inbox.put(TransportError(f"watch {path}: {exc}"))
+        except BaseException as exc:  # anything else reaches the caller, never lost
+            inbox.put(exc)
 
     def cut(self) -> None:
         """Close every open stream now (to stop or restart watches promptly)."""
