@@ -8,6 +8,7 @@ Settings come from the environment: ``REDIS_URL``, ``CELERY_BROKER_URL``, ``KUBE
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from reconciler.controller import Application, Controller, Resource
@@ -30,7 +31,13 @@ application = Application(
                 Resource("v1", "Service"),
                 Resource("v1", "ConfigMap"),
             ),
-            options={"max_in_flight": 64, "soft_time_limit": 60.0, "time_limit": 90.0},
+            options={
+                "max_in_flight": 64,
+                "soft_time_limit": 60.0,
+                "time_limit": 90.0,
+                # How soon a key comes back when its worker dies without a word (tests shorten it).
+                "lease_seconds": float(os.environ.get("WEBAPP_LEASE_SECONDS", "30")),
+            },
         ),
     ],
 )

@@ -10,6 +10,9 @@ Its reconcile shows each part of the controller API once:
 * it returns ``requeue_after`` for a periodic check of the registry entry;
 * an invalid spec gets a Warning event, ``Ready=False`` and a retry with backoff.
 
+The annotation ``demo.reconciler.dev/simulate-latency: "0.5"`` makes each run wait that long,
+standing in for a slow external call (the demo and the tests use it to kill a worker mid-run).
+
 It is level-based and idempotent: every run computes the whole desired state from the spec
 and applies it; a run that finds everything in place changes nothing.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from reconciler.reconcile import Request, Result
@@ -25,6 +29,8 @@ from reconciler.worker.context import Context
 from tasks import registry
 
 FINALIZER = "demo.reconciler.dev/registry"
+#: Annotation: seconds each reconcile waits, standing in for a slow external call.
+SIMULATED_LATENCY = "demo.reconciler.dev/simulate-latency"
 PERIODIC_CHECK = 300.0
 Obj = dict[str, Any]
 
@@ -137,6 +143,9 @@ def reconcile(ctx: Context, request: Request) -> Result | None:
                                       "reason": "InvalidSpec", "message": message}])
         raise InvalidSpecError(f"{request.key}: {message}")
 
+    latency = (webapp["metadata"].get("annotations") or {}).get(SIMULATED_LATENCY)
+    if latency:
+        time.sleep(min(float(latency), 10.0))
     name = request.name
     content = config_map(name, spec)
     changes = [
