@@ -12,8 +12,8 @@ declared, so controllers watching the same objects with the same scope share ent
 The watcher writes an event's entry *before* it adds the event's keys to the work queue, on
 the same Redis; so a worker that leased a key reads an entry at least as new as the event
 that queued it (see :mod:`reconciler.watch.reader` for the fallback when it is not there).
-Writes go through ``scripts/cache_put.lua``, which never replaces a newer resourceVersion
-with an older one.
+Writes go through ``scripts/cache_put.lua`` (many objects a call), which never replaces a
+newer resourceVersion with an older one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from reconciler.watch.events import JsonObj
 
 DEFAULT_TOMBSTONE_SECONDS = 300.0
 
-#: Objects per pipeline round trip.
+#: Objects per script call (bounds the time one call holds Redis).
 BATCH = 500
 
 
@@ -63,17 +63,21 @@ class ObjectCache:
         """The Redis key of the object with queue key ``key``."""
         return f"{self.base}:o:{key}"
 
-    def put_many(self, changes: Iterable[tuple[str, str, JsonObj | None]]) -> None:
-        """Store ``(key, resourceVersion, object or None for deleted)`` for each change."""
+    def put_many(self, changes: Iterable[tuple[str, str, JsonObj | None]]) -> int:
+        """Store ``(key, resourceVersion, object or None for deleted)`` for each change, in
+        script calls of :data:`BATCH` objects; returns how many entries were written."""
         pending = list(changes)
+        written = 0
         with redisconn.unavailable_as_error(self.redis):
             for start in range(0, len(pending), BATCH):
-                pipe = self.redis.pipeline(transaction=False)
+                keys: list[str] = [self.index_key]
+                args: list[str | int] = [self.tombstone_ms]
                 for key, rv, obj in pending[start:start + BATCH]:
-                    body = "" if obj is None else json.dumps(obj, separators=(",", ":"))
-                    self._put(keys=[self.entry_key(key), self.index_key],
-                              args=[rv, body, key, self.tombstone_ms], client=pipe)
-                pipe.execute()
+                    keys.append(f"{self.base}:o:{key}")
+                    args += (rv, "" if obj is None else json.dumps(obj, separators=(",", ":")),
+                             key)
+                written += int(self._put(keys=keys, args=args))
+        return written
 
     def read(self, key: str) -> tuple[str, str] | None:
         """``(resourceVersion, JSON or '' for a tombstone)``, or ``None`` when absent."""

@@ -246,18 +246,20 @@ class SourceWatcher:
         keys: dict[str, None] = {}
         predicate = self.source.resource.predicate
         for event in changes:
-            key = events.object_key(event.obj)
-            rv = str(event.obj["metadata"].get("resourceVersion", ""))
-            puts.append((key, rv, None if event.type == events.DELETED else event.obj))
+            meta = event.obj["metadata"]
+            namespace = meta.get("namespace")
+            key = f"{namespace}/{meta.get('name', '')}" if namespace else str(meta.get("name"))
+            puts.append((key, str(meta.get("resourceVersion", "")),
+                         None if event.type == events.DELETED else event.obj))
             if predicate is None or predicate(event):
                 keys.update(dict.fromkeys(self.mapper.keys(event)))
         self.cache.put_many(puts)
-        for start in range(0, len(keys), 1000):
-            self.sink().add_many(list(keys)[start:start + 1000])
+        queued = list(keys)
+        for start in range(0, len(queued), 1000):
+            self.sink().add_many(queued[start:start + 1000])
         with self.lock:
-            for event in changes:
-                key = events.object_key(event.obj)
-                if event.type == events.DELETED:
+            for key, _, obj in puts:
+                if obj is None:
                     self.known.pop(key, None)
                 else:
-                    self.known[key] = events.remember(event.obj)
+                    self.known[key] = events.remember(obj)

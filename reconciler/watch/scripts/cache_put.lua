@@ -1,27 +1,35 @@
--- cache_put.lua: store an object's latest state, or a short-lived tombstone, never going back.
+-- cache_put.lua: store objects' latest states, or short-lived tombstones, never going back.
 --
--- KEYS[1] entry  STRING "<resourceVersion>\n<object JSON>"; a tombstone is
---                       "<resourceVersion>\n" with a TTL of ARGV[4] ms.
--- KEYS[2] index  SET    the queue keys of the live (non-tombstoned) entries of this resource
--- ARGV[1]: the resourceVersion   ARGV[2]: the object's JSON, or "" for a deletion
--- ARGV[3]: the object's queue key (namespace/name)   ARGV[4]: the tombstone TTL in ms
--- Returns: 1 when written; 0 when the entry already holds a newer resourceVersion (a stale
---   writer, e.g. a deposed leader, cannot roll the cache back). resourceVersions compare as
---   integers when both are; otherwise the newer write wins.
+-- KEYS[1]        index  SET    the queue keys of the live (non-tombstoned) entries
+-- KEYS[2..n+1]   entry  STRING "<resourceVersion>\n<object JSON>"; a tombstone is
+--                              "<resourceVersion>\n" with a TTL of ARGV[1] ms
+-- ARGV[1]: the tombstone TTL in ms
+-- ARGV[3i-1], ARGV[3i], ARGV[3i+1] for entry i (KEYS[i+1]), i = 1..n: its resourceVersion,
+--   its JSON ("" for a deletion), and its queue key (namespace/name, the index member)
+-- Returns: how many entries were written. An entry that already holds a newer
+--   resourceVersion is left alone (a stale writer, e.g. a deposed leader, cannot roll the
+--   cache back). resourceVersions compare as integers when both are; otherwise the new
+--   write wins.
 
-local current = redis.call('GET', KEYS[1])
-if current then
-    local stored = tonumber(string.match(current, '^[^\n]*'))
-    local incoming = tonumber(ARGV[1])
-    if stored and incoming and incoming < stored then
-        return 0
+local written = 0
+for i = 1, #KEYS - 1 do
+    local key, rv, body, member = KEYS[i + 1], ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+    local stale = false
+    local current = redis.call('GET', key)
+    if current then
+        local stored = tonumber(string.match(current, '^[^\n]*'))
+        local incoming = tonumber(rv)
+        stale = stored ~= nil and incoming ~= nil and incoming < stored
+    end
+    if not stale then
+        if body == '' then
+            redis.call('SET', key, rv .. '\n', 'PX', ARGV[1])
+            redis.call('SREM', KEYS[1], member)
+        else
+            redis.call('SET', key, rv .. '\n' .. body)
+            redis.call('SADD', KEYS[1], member)
+        end
+        written = written + 1
     end
 end
-if ARGV[2] == '' then
-    redis.call('SET', KEYS[1], ARGV[1] .. '\n', 'PX', ARGV[4])
-    redis.call('SREM', KEYS[2], ARGV[3])
-else
-    redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
-    redis.call('SADD', KEYS[2], ARGV[3])
-end
-return 1
+return written
