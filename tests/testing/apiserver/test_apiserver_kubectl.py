@@ -95,26 +95,31 @@ def test_get_events(k: Kubectl, http: Any, namespace: str) -> None:
 
 def test_get_watch_streams_changes(k: Kubectl, kubectl: str, tmp_path: Path,
                                    namespace: str) -> None:
-    """kubectl get --watch prints a line for each create, change and delete."""
+    """kubectl get --watch prints the listed object, then a line for its change and delete."""
+    k("create", "configmap", "watched", "--from-literal=a=b")
     proc = subprocess.Popen(
         [kubectl, f"--cache-dir={tmp_path / 'cache'}", "-n", namespace, "get", "configmaps",
-         "--watch", "--request-timeout=20s"],
+         "--watch", "--request-timeout=30s"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=k.env)  # type: ignore[attr-defined]
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     reader = proc.stdout
     threading.Thread(target=lambda: [lines.put(line) for line in reader], daemon=True).start()
-    try:
-        k("create", "configmap", "watched", "--from-literal=a=b")
-        k("label", "configmap", "watched", "x=y")
-        k("delete", "configmap", "watched")
-        seen = []
-        while sum("watched" in line for line in seen) < 3:
+    seen: list[str] = []
+
+    def wait_for_lines(count: int) -> None:
+        while sum("watched" in line for line in seen) < count:
             try:
-                seen.append(lines.get(timeout=10))
+                seen.append(lines.get(timeout=20))
             except queue.Empty:
                 pytest.fail(f"kubectl get --watch printed only {seen}")
+
+    try:
+        wait_for_lines(1)  # the initial list: the watch starts from its resourceVersion
+        k("label", "configmap", "watched", "x=y")
+        k("delete", "configmap", "watched")
+        wait_for_lines(3)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -69,8 +69,9 @@ def test_cli_reports_a_port_in_use(tmp_path: Path) -> None:
         result = subprocess.run(
             [sys.executable, "-m", "reconciler", "apiserver", "--port", str(srv.port),
              "--kubeconfig", str(tmp_path / "kc")],
-            capture_output=True, text=True, timeout=30, check=False)
-    assert result.returncode == 2 and "cannot start" in result.stdout
+            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2 and "cannot start" in result.stdout, (
+        result.returncode, result.stdout, result.stderr)
 
 
 def test_stop_closes_pooled_client_connections() -> None:
