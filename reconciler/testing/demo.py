@@ -64,9 +64,7 @@ class Summary:
     @property
     def ok(self) -> bool:
         """Every live object converged, every deleted one is gone, no work is outstanding."""
-        queue_idle = self.queue is not None and (
-            self.queue.ready == 0 and self.queue.leased == 0 and self.queue.dirty == 0
-        )
+        queue_idle = self.queue is not None and _idle(self.queue)
         return self.converged == self.live and self.gone == self.deleted and queue_idle
 
     def percentile(self, q: float) -> float:
@@ -76,6 +74,10 @@ class Summary:
         if len(self.latencies) == 1:
             return self.latencies[0]
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def _idle(stats: QueueStats) -> bool:
+    return stats.ready == 0 and stats.leased == 0 and stats.dirty == 0
 
 
 class _Timeline:
@@ -235,6 +237,13 @@ def run_demo(
     stop.set()
     follower.join(timeout=10)
     stats, results = queue_stats() if queue_stats else (None, {})
+    # Converged objects can still have runs coming (their owned objects' events queue them
+    # again); the demo is over when the queue has nothing left to do but periodic checks.
+    while stats is not None and queue_stats is not None and not _idle(stats):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+        stats, results = queue_stats()
     pending = sorted(set(live) - set(converged)) + sorted(set(deleted) - set(gone))
     return Summary(live=len(live), deleted=len(deleted), converged=len(converged),
                    gone=len(gone), seconds=seconds, latencies=timeline.latencies(),

@@ -1,0 +1,156 @@
+"""End-to-end throughput: the framework's cost per reconcile against a bare Celery task, and
+objects converged per second, with 1 and 2 worker processes, measured in one run.
+
+    .venv/bin/python bench/e2e.py [--tasks N] [--objects N]
+
+Part 1, overhead: N no-op reconciles through the whole path (work queue, dispatcher, Celery
+task, lease check and heartbeat, atomic finish) against N bare Celery no-op tasks published
+by this process, on the same broker and the same worker processes. Ratio = framework seconds
+per reconcile / bare seconds per task (goal: at most 1.3).
+Part 2, convergence: the WebApp example on the embedded API server (``reconciler demo``'s
+workload), objects converged per second.
+Uses REDIS_URL, or an embedded server when none answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from reconciler import redisconn
+from reconciler.queue import WorkQueue
+from reconciler.testing import redisserver
+from reconciler.testing.demo import ensure_namespace, run_demo, warm_up
+from reconciler.testing.stack import LocalStack
+
+HERE = Path(__file__).resolve().parent
+
+
+@contextlib.contextmanager
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
+    if redisserver.reachable(url):
+        yield url
+        return
+    with redisserver.EmbeddedRedis() as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def worker(url: str, prefix: str, concurrency: int) -> Iterator[None]:
+    env = {**os.environ, "BENCH_REDIS_URL": url, "BENCH_PREFIX": prefix}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "e2e_app", "worker", "-c", str(concurrency),
+         "--without-mingle", "--without-gossip", "-l", "warning"],
+        cwd=HERE, env=env,
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def wait_count(client: object, counter: str, target: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while int(client.get(counter) or 0) < target:  # type: ignore[attr-defined]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {client.get(counter)} of {target} runs")  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def overhead(url: str, prefix: str, tasks: int, concurrency: int) -> tuple[float, float]:
+    """Seconds per bare task and per framework reconcile, with ``concurrency`` processes."""
+    import e2e_app
+
+    client = redisconn.connect(url)
+    counter = e2e_app.COUNTER
+    queue = WorkQueue(client, "noop", prefix=prefix)
+    client.set(counter, 0)
+    try:
+        with worker(url, prefix, concurrency):
+            e2e_app.bare_noop.delay("warm-up")
+            queue.add("warm/up")
+            wait_count(client, counter, 2)
+            client.set(counter, 0)
+            started = time.perf_counter()
+            with e2e_app.app.producer_or_acquire() as producer:
+                for i in range(tasks):
+                    e2e_app.bare_noop.apply_async(args=[f"ns/{i}"], producer=producer)
+            wait_count(client, counter, tasks)
+            bare = (time.perf_counter() - started) / tasks
+            client.set(counter, 0)
+            started = time.perf_counter()
+            queue.add_many([f"ns/obj-{i}" for i in range(tasks)])
+            wait_count(client, counter, tasks)
+            framework = (time.perf_counter() - started) / tasks
+    finally:
+        client.close()
+    return bare, framework
+
+
+def convergence(url: str, objects: int, processes: int) -> float:
+    """Objects of the WebApp example converged per second with ``processes`` worker
+    processes (that many worker nodes of concurrency 1)."""
+    from tasks.demo import demo
+
+    with LocalStack(crds=[demo.crd], redis_url=url,
+                    extra_env={"WORKER_CONCURRENCY": "1"}) as stack:
+        os.environ.update(REDIS_URL=stack.redis_url, RECONCILER_PREFIX=stack.prefix)
+        assert stack.processes is not None and stack.kube is not None
+        stack.processes.start("watcher")
+        stack.processes.start("worker", count=processes)
+        ensure_namespace(stack.kube, "demo")
+        warm_up(stack.kube, demo, namespace="demo")
+        with open(os.devnull, "w") as quiet:
+            summary = run_demo(stack.kube, demo, objects=objects, updates=0, deletes=0,
+                               out=quiet)
+        if summary.converged != objects:
+            raise RuntimeError(f"only {summary.converged} of {objects} converged")
+        return objects / summary.seconds
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--objects", type=int, default=300)
+    args = parser.parse_args()
+    with redis_url() as url:
+        prefix = f"bench-{uuid.uuid4().hex[:8]}"
+        os.environ.update(BENCH_REDIS_URL=url, BENCH_PREFIX=prefix)
+        sys.path.insert(0, str(HERE))
+        print(f"redis: {redisconn.redact(url)}, {args.tasks} tasks, {args.objects} objects")
+        print(f"{'worker processes':<18}{'bare task/s':>12}{'reconcile/s':>13}"
+              f"{'cost ratio':>12}{'objects/s':>11}")
+        try:
+            rows = [(c, *overhead(url, prefix, args.tasks, c), convergence(url, args.objects, c))
+                    for c in (1, 2)]
+        finally:
+            cleanup(url, prefix)
+        for concurrency, bare, framework, objects_per_s in rows:
+            print(f"{concurrency:<18}{1 / bare:>12,.0f}{1 / framework:>13,.0f}"
+                  f"{framework / bare:>12.2f}{objects_per_s:>11,.1f}")
+        print("cost ratio = framework seconds per no-op reconcile / bare Celery seconds per "
+              "no-op task (goal <= 1.3)")
+        print("objects/s: the WebApp example on the embedded API server (which shares the "
+              "machine's 2 cores)")
+
+
+def cleanup(url: str, prefix: str) -> None:
+    client = redisconn.connect(url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+if __name__ == "__main__":
+    main()
