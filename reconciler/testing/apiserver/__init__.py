@@ -24,7 +24,9 @@ Known differences from a real kube-apiserver (each is also noted in its module):
 * Core ``events`` and ``events.k8s.io`` events are stored separately (no conversion between
   them); CRD versions share storage with ``apiVersion`` rewritten (conversion ``None``).
 * Later pages of a ``limit``/``continue`` list read the current state, not a snapshot.
-* A list's ``resourceVersion`` parameter is ignored (the list is always the latest state).
+* A list's ``resourceVersion`` parameter is ignored (the list is always the latest state); a
+  watch from a resourceVersion newer than the server's starts at once (the real server waits
+  up to 3 s for it, then answers 504).
 * Deleting a CRD removes its custom resources at once, without waiting for their finalizers.
 * Only the ``status`` subresource is served (no ``scale``, ``log``, ``exec``, ``eviction``).
 * Tables for built-in kinds have only the ``NAME`` and ``AGE`` columns.

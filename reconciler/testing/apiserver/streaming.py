@@ -10,6 +10,9 @@ With a selector, an object that stops matching is sent as ``DELETED`` and one th
 matching as ``ADDED``, as in Kubernetes. ``BOOKMARK`` events (with ``allowWatchBookmarks``) carry
 only ``metadata.resourceVersion``, are sent every ``bookmark_interval`` seconds, and never run
 ahead of an event the watch has yet to send.
+
+Difference from the real server: a watch from a resourceVersion newer than the latest write
+starts at once, where the real server waits up to 3 s for it and then answers 504.
 """
 
 from __future__ import annotations
