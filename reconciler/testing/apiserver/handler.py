@@ -362,4 +362,6 @@ class Handler(BaseHTTPRequestHandler):
         options: JsonObj = dict(body or {})
         if query.text("propagationPolicy"):
             options["propagationPolicy"] = query.text("propagationPolicy")
+        if query.text("orphanDependents"):
+            options["orphanDependents"] = query.flag("orphanDependents")
         return options

@@ -114,3 +114,11 @@ def test_delete_collection_honours_selectors(core: client.CoreV1Api, namespace: 
                                                                    "labels": {"app": app}}})
     core.delete_collection_namespaced_config_map(namespace, label_selector="app=x")
     assert [i.metadata.name for i in core.list_namespaced_config_map(namespace).items] == ["c"]
+
+
+def test_orphan_dependents_false_answers_202(http: Any, namespace: str) -> None:
+    """orphanDependents=false on a held delete answers 202 Accepted, as the real server does."""
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    http("POST", base, {"metadata": {"name": "held", "finalizers": ["x.io/y"]}})
+    code, body = http("DELETE", f"{base}/held?orphanDependents=false")
+    assert code == 202 and body["metadata"]["deletionTimestamp"]
