@@ -1,6 +1,6 @@
 """Work-queue throughput against Redis round trips, measured in the same run.
 
-    .venv/bin/python bench/queue.py [--redis-url URL] [--cycles N] [--batch B] [--rounds R]
+    .venv/bin/python bench/workqueue.py [--redis-url URL] [--cycles N] [--batch B] [--rounds R]
 
 One *cycle* is add + get + done of one key. The baseline is the same client's PING round trips
 per second; the ratio says how many round trips' worth one cycle costs (goal: ratio >= 0.33,
@@ -11,17 +11,9 @@ when none answers.
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this file's folder comes first on sys.path and its name hides the standard
-# library's ``queue`` (which redis-py imports). Drop that entry (``python -m bench.queue``
-# works too).
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
 import contextlib
+import os
 import statistics
 import time
 import uuid
