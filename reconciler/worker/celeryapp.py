@@ -24,6 +24,7 @@ from reconciler.queue import Lease, RateLimiter, WorkQueue
 from reconciler.reconcile import ReconcileFunc
 from reconciler.worker import settings
 from reconciler.worker.execute import ContextFactory, execute
+from reconciler.worker.heartbeat import Heartbeats
 
 log = logging.getLogger("reconciler.worker")
 
@@ -85,6 +86,7 @@ class Runtime:
         self._pid = -1
         self._queues: dict[str, WorkQueue] = {}
         self._contexts: dict[str, ContextFactory] = {}
+        self._heartbeats = Heartbeats()
         self._lock = threading.Lock()
 
     def queue(self, name: str) -> WorkQueue:
@@ -94,6 +96,7 @@ class Runtime:
                 self._pid = os.getpid()
                 self._queues.clear()
                 self._contexts.clear()
+                self._heartbeats = Heartbeats()
             if name not in self._queues:
                 opts = self.options[name]
                 self._queues[name] = WorkQueue(
@@ -122,6 +125,7 @@ class Runtime:
             controller.reconcile,
             self.context_factory(name),
             controller=name,
+            heartbeats=self._heartbeats,
         )
         return run.outcome.label if run.outcome else "skipped"
 

@@ -21,7 +21,7 @@ from typing import Any
 from reconciler import outcome as outcomes
 from reconciler.queue import Lease, WorkQueue
 from reconciler.reconcile import ReconcileFunc, Request
-from reconciler.worker.heartbeat import Heartbeat
+from reconciler.worker.heartbeat import Heartbeats
 
 log = logging.getLogger("reconciler.worker")
 
@@ -52,8 +52,10 @@ def execute(
     make_context: ContextFactory,
     *,
     controller: str,
+    heartbeats: Heartbeats,
 ) -> Execution:
-    """Run ``reconcile`` for ``lease.key`` and settle the key in ``queue``."""
+    """Run ``reconcile`` for ``lease.key`` and settle the key in ``queue``; ``heartbeats``
+    (one per process) keeps the lease alive meanwhile."""
     if not queue.extend(lease):
         log.info("%s %s: lease %d is no longer current; skipped", controller, lease.key,
                  lease.token)
@@ -62,7 +64,7 @@ def execute(
     started = time.monotonic()
     error: BaseException | None = None
     result: object = None
-    with Heartbeat(queue, lease):
+    with heartbeats.keep(queue, lease):
         try:
             result = reconcile(make_context(request), request)
         except Exception as exc:  # every failure becomes a retry; nothing escapes the task

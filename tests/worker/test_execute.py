@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import pytest
 from kubernetes.client.exceptions import ApiException
 from redis import Redis
 
-from reconciler.queue import WorkQueue
-from reconciler.reconcile import Request, Result, TerminalError
-from reconciler.worker.execute import execute
+from reconciler.queue import Lease, WorkQueue
+from reconciler.reconcile import ReconcileFunc, Request, Result, TerminalError
+from reconciler.worker.execute import Execution, execute
+from reconciler.worker.heartbeat import Heartbeats
+
+HEARTBEATS = Heartbeats()
+
+
+def run(queue: WorkQueue, lease: Lease, reconcile: ReconcileFunc,
+        make_context: Callable[[Request], object] = lambda req: None) -> Execution:
+    return execute(queue, lease, reconcile, make_context, controller="c", heartbeats=HEARTBEATS)
 
 
 @pytest.fixture
@@ -34,9 +43,9 @@ def test_success_forgets_and_releases(queue: WorkQueue) -> None:
     seen: list[tuple[object, Request]] = []
     lease = leased(queue)
     queue.add_rate_limited("ns/a")
-    run = execute(queue, lease, lambda ctx, req: seen.append((ctx, req)),
-                  lambda req: f"ctx for {req}", controller="c")
-    assert run.outcome is not None and run.outcome.label == "success" and run.released
+    done = run(queue, lease, lambda ctx, req: seen.append((ctx, req)),
+               lambda req: f"ctx for {req}")
+    assert done.outcome is not None and done.outcome.label == "success" and done.released
     assert seen == [("ctx for ns/a", Request("ns", "a"))]
     assert queue.num_requeues("ns/a") == 0 and queue.stats().leased == 0
 
@@ -46,8 +55,8 @@ def test_exception_requeues_with_backoff(queue: WorkQueue) -> None:
     def boom(ctx: object, req: Request) -> None:
         raise RuntimeError("boom")
 
-    run = execute(queue, leased(queue), boom, lambda req: None, controller="c")
-    assert run.outcome is not None and run.outcome.label == "error"
+    done = run(queue, leased(queue), boom)
+    assert done.outcome is not None and done.outcome.label == "error"
     assert queue.num_requeues("ns/a") == 1 and queue.stats().delayed == 1
 
 
@@ -56,16 +65,15 @@ def test_terminal_error_is_not_requeued(queue: WorkQueue) -> None:
     def invalid(ctx: object, req: Request) -> None:
         raise TerminalError("spec.replicas must be >= 0")
 
-    run = execute(queue, leased(queue), invalid, lambda req: None, controller="c")
-    assert run.outcome is not None and run.outcome.terminal
+    done = run(queue, leased(queue), invalid)
+    assert done.outcome is not None and done.outcome.terminal
     assert queue.stats().pending == 0 and queue.stats().leased == 0
 
 
 def test_requeue_after_schedules_the_next_run(queue: WorkQueue) -> None:
     """Result(requeue_after=60) puts the key in the delayed set for a minute."""
-    run = execute(queue, leased(queue), lambda ctx, req: Result(requeue_after=60),
-                  lambda req: None, controller="c")
-    assert run.outcome is not None and run.outcome.label == "requeue_after"
+    done = run(queue, leased(queue), lambda ctx, req: Result(requeue_after=60))
+    assert done.outcome is not None and done.outcome.label == "requeue_after"
     delayed_until = queue.inspect("ns/a").delayed_until
     assert delayed_until is not None
 
@@ -75,8 +83,8 @@ def test_stale_lease_skips_the_run(queue: WorkQueue) -> None:
     lease = leased(queue)
     assert queue.done(lease)
     called = threading.Event()
-    run = execute(queue, lease, lambda ctx, req: called.set(), lambda req: None, controller="c")
-    assert run.outcome is None and not called.is_set()
+    done = run(queue, lease, lambda ctx, req: called.set())
+    assert done.outcome is None and not called.is_set()
 
 
 def test_conflicts_are_logged_quietly(queue: WorkQueue, caplog: pytest.LogCaptureFixture) -> None:
@@ -85,7 +93,7 @@ def test_conflicts_are_logged_quietly(queue: WorkQueue, caplog: pytest.LogCaptur
         raise ApiException(status=409, reason="Conflict: the object has been modified")
 
     with caplog.at_level(logging.INFO, logger="reconciler.worker"):
-        execute(queue, leased(queue), conflict, lambda req: None, controller="c")
+        run(queue, leased(queue), conflict)
     records = [r for r in caplog.records if "conflict" in r.getMessage()]
     assert records and records[0].levelno == logging.INFO and records[0].exc_info is None
     assert queue.num_requeues("ns/a") == 1
@@ -102,6 +110,6 @@ def test_heartbeat_keeps_a_long_run_leased(real_redis: Redis, key_prefix: str) -
         queue.add("ns/a")  # make sure a steal would find the key ready if the lease lapsed
         stolen.append(other.get(timeout=1.0))  # waits over three lease durations
 
-    run = execute(queue, lease, slow, lambda req: None, controller="c")
+    done = run(queue, lease, slow)
     assert stolen == [None], "the key was leased to another holder during the run"
-    assert run.released
+    assert done.released
