@@ -202,6 +202,21 @@ def test_paused_leader_is_fenced_and_exits_non_zero(  # noqa: PLR0917 - fixtures
     assert watchers.procs[standby].poll() is None, watchers.logs()
 
 
+def test_fenced_queue_write_stops_the_leader(  # noqa: PLR0917 - fixtures
+        watchers: Watchers, core: client.CoreV1Api, namespace: str, real_redis: Redis,
+        redis_url: str, key_prefix: str) -> None:
+    """A leader whose queue fence was raised past its epoch (a newer term wrote) has its next
+    queue write refused with FencedError, stops and exits 1; the key it tried is not queued."""
+    leader, _ = start_pair(watchers, real_redis, redis_url, key_prefix)
+    epoch = int(str(real_redis.get(f"{key_prefix}:leader:{{watchapp}}:lock")).split()[1])
+    queue = WorkQueue(real_redis, "cms", prefix=key_prefix)
+    queue.raise_fence(epoch + 1)
+    core.patch_namespaced_config_map("o4", namespace, {"data": {"after": "fence"}})
+    assert watchers.procs[leader].wait(10) == 1, watchers.logs()
+    assert "FencedError" in watchers.log(leader), watchers.log(leader)
+    assert not queue.inspect(f"{namespace}/o4").ready
+
+
 def test_flushed_redis_makes_the_leader_relist(watchers: Watchers, namespace: str) -> None:
     """FLUSHALL of (a private) Redis under a running leader starts a new term with a larger
     epoch and a full relist that queues every object again."""
