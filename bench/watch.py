@@ -1,6 +1,6 @@
 """Watcher throughput, initial sync, Redis memory per cached object and RSS, with baselines.
 
-    .venv/bin/python -m bench.watch [--objects 10000] [--big 100000] [--updates 10000]
+    .venv/bin/python bench/watch.py [--objects 10000] [--big 100000] [--updates 10000]
 
 Everything runs against the embedded API server (in this process) and a private embedded
 Redis (so memory figures are not polluted by other data). Baselines, same run, same objects:
@@ -18,17 +18,10 @@ server's history. Each event is: decode, cache write (Lua), key added to the que
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this folder comes first on sys.path and bench/queue.py hides the standard
-# library's queue; run as ``python -m bench.watch`` or drop that entry.
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
-import json
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -123,11 +116,10 @@ def events(server: ApiServer, api: client.ApiClient, watcher: Watcher, namespace
     while queue.stats().ready < count:
         time.sleep(0.005)
     ours = time.perf_counter() - start
-    seen, start = 0, time.perf_counter()
+    start = time.perf_counter()
     stream = watch.Watch().stream(client.CoreV1Api(api).list_namespaced_config_map, namespace,
                                   resource_version=start_rv, timeout_seconds=600)
-    for _ in stream:
-        seen += 1
+    for seen, _ in enumerate(stream, 1):
         if seen == count:
             break
     return ours, time.perf_counter() - start

@@ -158,3 +158,18 @@ def test_deposed_watcher_is_fenced_and_fails(start_watcher: Callable[..., Watche
     wait_until(old.failed.is_set, what="the fenced watcher to fail")
     assert isinstance(old.error, errors.FencedError)
     assert not old.queue("cms").inspect(f"{namespace}/late").ready
+
+
+def test_resync_requeues_every_known_key_bypassing_predicates(
+        start_watcher: Callable[..., Watcher], core: client.CoreV1Api, namespace: str,
+        collect: Callable[..., set[str]]) -> None:
+    """Each resync period every known primary key is queued again, even with no change and
+    a predicate that would filter updates."""
+    for name in ("a", "b"):
+        core.create_namespaced_config_map(namespace, cm(name))
+    resource = Resource("v1", "configmaps", predicate=generation_changed())
+    watcher = start_watcher(Controller("cms", resource, noop, namespace=namespace,
+                                       resync_period=0.3, resync_jitter=0))
+    keys = {f"{namespace}/a", f"{namespace}/b"}
+    collect(watcher.queue("cms"), keys)
+    assert collect(watcher.queue("cms"), keys) == keys
