@@ -98,8 +98,12 @@ def run(args: argparse.Namespace) -> int:
         redis = redisconn.connect(args.redis_url)
         api = _api_client(args.kubeconfig, args.context)
         Watcher(app, redis, api, epoch=None, prefix=args.prefix).resolve()
-        elector = LeaderElector(redis, app.name, config=leader_config, identity=args.identity,
-                                prefix=args.prefix)
+        # The elector's own connection times out within one retry period, so a hung Redis
+        # cannot hold a renewal past the renew deadline.
+        elector_redis = redisconn.connect(args.redis_url,
+                                          socket_timeout=leader_config.retry_period)
+        elector = LeaderElector(elector_redis, app.name, config=leader_config,
+                                identity=args.identity, prefix=args.prefix)
     except Exception as exc:  # every start-up failure: say what, exit 2
         print(f"reconciler watch: {exc}", file=sys.stderr, flush=True)
         return 2

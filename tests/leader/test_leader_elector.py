@@ -165,3 +165,15 @@ def test_flushed_redis_starts_a_new_term(private_redis: Redis) -> None:
     a.hold(stop, on_reset=reset)
     assert seen and seen[0].epoch > old.epoch
     assert a.holder() == f"a {seen[0].epoch}"
+
+
+def test_hold_gives_up_when_redis_is_unreachable() -> None:
+    """A leader that cannot reach Redis keeps retrying, then stops at the renew deadline."""
+    from reconciler.testing.redisserver import free_port
+
+    dead = redisconn.connect(f"redis://127.0.0.1:{free_port()}/0", check=False,
+                             socket_timeout=0.1)
+    a = LeaderElector(dead, "app", identity="a", config=FAST)
+    a.term = Term("a", 1)
+    with pytest.raises(LeadershipLostError, match="renew deadline"):
+        a.hold(threading.Event(), on_reset=lambda term: None)
