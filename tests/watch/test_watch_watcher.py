@@ -173,3 +173,22 @@ def test_resync_requeues_every_known_key_bypassing_predicates(
     keys = {f"{namespace}/a", f"{namespace}/b"}
     collect(watcher.queue("cms"), keys)
     assert collect(watcher.queue("cms"), keys) == keys
+
+
+def test_several_controllers_feed_their_own_queues(  # noqa: PLR0917 - fixtures
+        start_watcher: Callable[..., Watcher],
+                                                    core: client.CoreV1Api,
+                                                    custom: client.CustomObjectsApi,
+                                                    namespace: str,
+                                                    collect: Callable[..., set[str]],
+                                                    drain: Callable[..., set[str]]) -> None:
+    """Two controllers in one application each get only their own resource's keys, in the
+    queue named after them."""
+    core.create_namespaced_config_map(namespace, cm("c"))
+    custom.create_namespaced_custom_object("example.com", "v1", namespace, "widgets",
+                                           widget("w"))
+    watcher = start_watcher(Controller("cms", CONFIGMAPS, noop, namespace=namespace),
+                            Controller("widgets", WIDGETS, noop, namespace=namespace))
+    assert collect(watcher.queue("cms"), {f"{namespace}/c"}) == {f"{namespace}/c"}
+    assert collect(watcher.queue("widgets"), {f"{namespace}/w"}) == {f"{namespace}/w"}
+    assert watcher.queue("cms").name == "cms" and not drain(watcher.queue("cms"))
