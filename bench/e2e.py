@@ -43,18 +43,26 @@ def redis_url() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def worker(url: str, prefix: str, concurrency: int) -> Iterator[None]:
-    env = {**os.environ, "BENCH_REDIS_URL": url, "BENCH_PREFIX": prefix}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "e2e_app", "worker", "-c", str(concurrency),
-         "--without-mingle", "--without-gossip", "-l", "warning"],
-        cwd=HERE, env=env,
-    )
+def worker(url: str, prefix: str, concurrency: int, *, separate_dispatch: bool) -> Iterator[None]:
+    """A worker node; with ``separate_dispatch`` it does not dispatch and a ``reconciler
+    dispatch`` process does."""
+    env = {**os.environ, "BENCH_REDIS_URL": url, "BENCH_PREFIX": prefix,
+           "BENCH_NO_DISPATCH": "1" if separate_dispatch else "0",
+           "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    commands = [[sys.executable, "-m", "celery", "-A", "e2e_app", "worker", "-c",
+                 str(concurrency), "--without-mingle", "--without-gossip", "-l", "warning"]]
+    if separate_dispatch:
+        commands.append([sys.executable, "-m", "reconciler", "dispatch", "--app", "e2e_app",
+                         "--log-level", "WARNING"])
+    procs = [subprocess.Popen(command, cwd=HERE, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for command in commands]
     try:
         yield
     finally:
-        proc.terminate()
-        proc.wait(30)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
 
 
 def wait_count(client: object, counter: str, target: int, timeout: float = 300) -> None:
@@ -65,16 +73,17 @@ def wait_count(client: object, counter: str, target: int, timeout: float = 300) 
         time.sleep(0.01)
 
 
-def overhead(url: str, prefix: str, tasks: int, concurrency: int) -> tuple[float, float]:
+def overhead(url: str, prefix: str, tasks: int, concurrency: int, *,
+             separate_dispatch: bool = False) -> tuple[float, float]:
     """Seconds per bare task and per framework reconcile, with ``concurrency`` processes."""
-    import e2e_app
+    import e2e_app  # configured by main() through the environment
 
     client = redisconn.connect(url)
     counter = e2e_app.COUNTER
     queue = WorkQueue(client, "noop", prefix=prefix)
     client.set(counter, 0)
     try:
-        with worker(url, prefix, concurrency):
+        with worker(url, prefix, concurrency, separate_dispatch=separate_dispatch):
             e2e_app.bare_noop.delay("warm-up")
             queue.add("warm/up")
             wait_count(client, counter, 2)
@@ -128,18 +137,24 @@ def main() -> None:
         os.environ.update(BENCH_REDIS_URL=url, BENCH_PREFIX=prefix)
         sys.path.insert(0, str(HERE))
         print(f"redis: {redisconn.redact(url)}, {args.tasks} tasks, {args.objects} objects")
-        print(f"{'worker processes':<18}{'bare task/s':>12}{'reconcile/s':>13}"
+        print(f"{'worker processes':<18}{'dispatch':<10}{'bare task/s':>12}{'reconcile/s':>13}"
               f"{'cost ratio':>12}{'objects/s':>11}")
         try:
-            rows = [(c, *overhead(url, prefix, args.tasks, c), convergence(url, args.objects, c))
-                    for c in (1, 2)]
+            for concurrency in (1, 2):
+                for separate in (False, True):
+                    bare, framework = overhead(url, prefix, args.tasks, concurrency,
+                                               separate_dispatch=separate)
+                    objects_per_s = (f"{convergence(url, args.objects, concurrency):,.1f}"
+                                     if not separate else "")
+                    where = "own proc" if separate else "in worker"
+                    print(f"{concurrency:<18}{where:<10}{1 / bare:>12,.0f}"
+                          f"{1 / framework:>13,.0f}{framework / bare:>12.2f}"
+                          f"{objects_per_s:>11}", flush=True)
         finally:
             cleanup(url, prefix)
-        for concurrency, bare, framework, objects_per_s in rows:
-            print(f"{concurrency:<18}{1 / bare:>12,.0f}{1 / framework:>13,.0f}"
-                  f"{framework / bare:>12.2f}{objects_per_s:>11,.1f}")
         print("cost ratio = framework seconds per no-op reconcile / bare Celery seconds per "
-              "no-op task (goal <= 1.3)")
+              "no-op task (goal <= 1.3); dispatch: in the worker's main process (default) or "
+              "in a `reconciler dispatch` process of its own")
         print("objects/s: the WebApp example on the embedded API server (which shares the "
               "machine's 2 cores)")
 

@@ -33,6 +33,7 @@ app = create_celery_app(
     redis_url=REDIS_URL,
     prefix=PREFIX,
     options={"noop": WorkerOptions(max_in_flight=64)},
+    dispatch=os.environ.get("BENCH_NO_DISPATCH") != "1",
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from reconciler import errors
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("demo", "watch", "queue", "apiserver")
+COMMAND_MODULES: tuple[str, ...] = ("demo", "watch", "dispatch", "queue", "apiserver")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,9 @@ declarations to :func:`~reconciler.worker.celeryapp.create_celery_app`.
 
 Settings come from arguments or the environment: ``REDIS_URL`` (work queues and cache),
 ``CELERY_BROKER_URL`` (defaults to ``REDIS_URL``), ``RECONCILER_PREFIX`` (key prefix, default
-``reconciler``), and the Kubernetes connection from in-cluster config or ``KUBECONFIG``.
+``reconciler``), ``RECONCILER_DISPATCH_IN_WORKERS`` (``0`` when ``reconciler dispatch`` runs
+as processes of its own), and the Kubernetes connection from in-cluster config or
+``KUBECONFIG``.
 Per-controller worker settings live in ``Controller(options={...})``: ``max_in_flight``,
 ``soft_time_limit``, ``time_limit``, ``lease_seconds``, ``rate_limiter``.
 """
@@ -46,12 +48,14 @@ def celery_app(
     broker_url: str | None = None,
     prefix: str | None = None,
     kube_client: Callable[[], kube.KubeClient] = kube.KubeClient.from_env,
-    dispatch: bool = True,
+    dispatch: bool | None = None,
 ) -> Celery:
     """The Celery app running ``application``'s controllers (``celery -A module worker``)."""
     redis_url = redis_url or os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
     broker_url = broker_url or os.environ.get("CELERY_BROKER_URL") or redis_url
     prefix = prefix or os.environ.get("RECONCILER_PREFIX", "reconciler")
+    if dispatch is None:
+        dispatch = os.environ.get("RECONCILER_DISPATCH_IN_WORKERS", "1") != "0"
     controllers = application.controllers
     options = {c.name: worker_options(c) for c in controllers}
 

@@ -58,4 +58,5 @@ app = create_celery_app(
     options={"sample": WorkerOptions(
         max_in_flight=8, lease_seconds=3, rate_limiter=RateLimiter(base_delay=0.05)
     )},
+    dispatch=os.environ.get("SAMPLE_DISPATCH_IN_WORKERS", "1") != "0",
 )
