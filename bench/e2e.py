@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -74,8 +75,9 @@ def wait_count(client: object, counter: str, target: int, timeout: float = 300) 
 
 
 def overhead(url: str, prefix: str, tasks: int, concurrency: int, *,
-             separate_dispatch: bool = False) -> tuple[float, float]:
-    """Seconds per bare task and per framework reconcile, with ``concurrency`` processes."""
+             separate_dispatch: bool = False, rounds: int = 3) -> tuple[float, float]:
+    """Seconds per bare task and per framework reconcile, with ``concurrency`` processes:
+    the medians of ``rounds`` alternating rounds, so noise hits both alike."""
     import e2e_app  # configured by main() through the environment
 
     client = redisconn.connect(url)
@@ -87,21 +89,23 @@ def overhead(url: str, prefix: str, tasks: int, concurrency: int, *,
             e2e_app.bare_noop.delay("warm-up")
             queue.add("warm/up")
             wait_count(client, counter, 2)
-            client.set(counter, 0)
-            started = time.perf_counter()
-            with e2e_app.app.producer_or_acquire() as producer:
-                for i in range(tasks):
-                    e2e_app.bare_noop.apply_async(args=[f"ns/{i}"], producer=producer)
-            wait_count(client, counter, tasks)
-            bare = (time.perf_counter() - started) / tasks
-            client.set(counter, 0)
-            started = time.perf_counter()
-            queue.add_many([f"ns/obj-{i}" for i in range(tasks)])
-            wait_count(client, counter, tasks)
-            framework = (time.perf_counter() - started) / tasks
+            bare, framework = [], []
+            for _ in range(rounds):
+                client.set(counter, 0)
+                started = time.perf_counter()
+                with e2e_app.app.producer_or_acquire() as producer:
+                    for i in range(tasks):
+                        e2e_app.bare_noop.apply_async(args=[f"ns/{i}"], producer=producer)
+                wait_count(client, counter, tasks)
+                bare.append((time.perf_counter() - started) / tasks)
+                client.set(counter, 0)
+                started = time.perf_counter()
+                queue.add_many([f"ns/obj-{i}" for i in range(tasks)])
+                wait_count(client, counter, tasks)
+                framework.append((time.perf_counter() - started) / tasks)
     finally:
         client.close()
-    return bare, framework
+    return statistics.median(bare), statistics.median(framework)
 
 
 def convergence(url: str, objects: int, processes: int) -> float:
