@@ -34,16 +34,6 @@ HERE = Path(__file__).resolve().parent
 
 
 @contextlib.contextmanager
-def redis_url() -> Iterator[str]:
-    url = os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
-    if redisserver.reachable(url):
-        yield url
-        return
-    with redisserver.EmbeddedRedis() as server:
-        yield server.url
-
-
-@contextlib.contextmanager
 def worker(url: str, prefix: str, concurrency: int, *, separate_dispatch: bool) -> Iterator[None]:
     """A worker node; with ``separate_dispatch`` it does not dispatch and a ``reconciler
     dispatch`` process does."""
@@ -136,7 +126,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--objects", type=int, default=300)
     args = parser.parse_args()
-    with redis_url() as url:
+    with redisserver.available() as url:
         prefix = f"bench-{uuid.uuid4().hex[:8]}"
         os.environ.update(BENCH_REDIS_URL=url, BENCH_PREFIX=prefix)
         sys.path.insert(0, str(HERE))
@@ -165,9 +155,7 @@ def main() -> None:
 
 def cleanup(url: str, prefix: str) -> None:
     client = redisconn.connect(url)
-    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
+    redisserver.delete_prefixed(client, prefix)
     client.close()
 
 

@@ -12,26 +12,14 @@ when none answers.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from reconciler import redisconn
 from reconciler.queue import WorkQueue
 from reconciler.testing import redisserver
-
-
-@contextlib.contextmanager
-def redis_url(url: str | None) -> Iterator[str]:
-    url = url or os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
-    if redisserver.reachable(url):
-        yield url
-        return
-    with redisserver.EmbeddedRedis() as server:
-        yield server.url
 
 
 def rate(work: Callable[[], int]) -> float:
@@ -48,7 +36,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    with redis_url(args.redis_url) as url:
+    with redisserver.available(args.redis_url) as url:
         client = redisconn.connect(url)
         queue = WorkQueue(client, "bench", prefix=f"bench-{uuid.uuid4().hex[:8]}")
         keys = [f"ns/obj-{i}" for i in range(args.cycles)]

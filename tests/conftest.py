@@ -7,7 +7,6 @@ Every test writes under its own key prefix and deletes only keys under that pref
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -22,12 +21,8 @@ from reconciler.testing import redisserver
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A URL of a real Redis server: the configured one, else an embedded one."""
-    url = os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
-    if redisserver.reachable(url):
+    with redisserver.available() as url:
         yield url
-        return
-    with redisserver.EmbeddedRedis() as server:
-        yield server.url
 
 
 @pytest.fixture
@@ -41,9 +36,7 @@ def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:
     """A client of the real server; removes this test's keys (and only those) afterwards."""
     client = redisconn.connect(redis_url)
     yield client
-    keys = list(client.scan_iter(match=f"{key_prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
+    redisserver.delete_prefixed(client, key_prefix)
     client.close()
 
 

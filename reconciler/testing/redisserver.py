@@ -8,11 +8,13 @@ listens on loopback only.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -146,3 +148,24 @@ def reachable(url: str) -> bool:
     except errors.RedisUnavailableError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def available(url: str | None = None) -> Iterator[str]:
+    """A URL of a Redis server that answers: ``url`` (default ``$REDIS_URL``, else
+    ``redis://127.0.0.1:6379/0``) when it does, otherwise an embedded server that lives as
+    long as the ``with`` block."""
+    url = url or os.environ.get("REDIS_URL", redisconn.DEFAULT_URL)
+    if reachable(url):
+        yield url
+        return
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+def delete_prefixed(client: Redis, prefix: str) -> int:
+    """Delete every key under ``prefix:`` (and nothing else); returns how many."""
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for i in range(0, len(keys), 1000):
+        client.delete(*keys[i : i + 1000])
+    return len(keys)

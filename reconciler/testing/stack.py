@@ -58,10 +58,7 @@ class LocalStack:
         """Start Redis (if needed) and the API server, install the CRDs, prepare processes."""
         stack = self._stack
         self.workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="reconciler-")))
-        if redisserver.reachable(self.requested_redis):
-            self.redis_url = self.requested_redis
-        else:
-            self.redis_url = stack.enter_context(redisserver.EmbeddedRedis()).url
+        self.redis_url = stack.enter_context(redisserver.available(self.requested_redis))
         self.api = stack.enter_context(ApiServer())
         kubeconfig = self.workdir / "kubeconfig"
         self.api.write_kubeconfig(kubeconfig)
@@ -92,9 +89,7 @@ class LocalStack:
     def _cleanup_redis(self) -> None:
         client = redisconn.connect(self.redis_url, check=False)
         try:
-            keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
-            for i in range(0, len(keys), 1000):
-                client.delete(*keys[i : i + 1000])
+            redisserver.delete_prefixed(client, self.prefix)
         finally:
             client.close()
 
