@@ -7,38 +7,24 @@ an :class:`~reconciler.controller.InvalidControllerError` naming the controller 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from reconciler import controller as controller_mod
+from reconciler.kube.refs import ResourceRef
 from reconciler.watch import http
 
+Served = ResourceRef
+"""A resource as served: the same value the worker's API client resolves kinds to."""
 
-@dataclass(frozen=True)
-class Served:
-    """A resource as served: where to list and watch it."""
 
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool
+def collection_path(served: Served, namespace: str | None) -> str:
+    """The list/watch path, in ``namespace`` or across all namespaces (a cluster-scoped
+    resource ignores the namespace)."""
+    return served.path(namespace if served.namespaced else None)
 
-    @property
-    def api_version(self) -> str:
-        """``group/version`` (``version`` for the core group)."""
-        return f"{self.group}/{self.version}" if self.group else self.version
 
-    def collection_path(self, namespace: str | None) -> str:
-        """The list/watch path, in ``namespace`` or across all namespaces."""
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if namespace and self.namespaced:
-            return f"{base}/namespaces/{namespace}/{self.plural}"
-        return f"{base}/{self.plural}"
-
-    def object_path(self, key: str) -> str:
-        """The path of the object with queue key ``namespace/name`` (or ``name``)."""
-        namespace, _, name = key.rpartition("/")
-        return f"{self.collection_path(namespace or None)}/{name}"
+def object_path(served: Served, key: str) -> str:
+    """The path of the object with queue key ``namespace/name`` (or ``name``)."""
+    namespace, _, name = key.rpartition("/")
+    return served.path(namespace if served.namespaced and namespace else None, name)
 
 
 class Discovery:

@@ -76,7 +76,7 @@ class CacheReader:
             self._served = self._discovery.resolve(self.controller, "resource",
                                                    self.controller.resource)
         try:
-            return self.http.get(self._served.object_path(key))
+            return self.http.get(discovery.object_path(self._served, key))
         except http.ApiStatusError as exc:
             if exc.code == 404:
                 return None

@@ -82,7 +82,7 @@ class SourceWatcher:
         self.mapper, self.cache, self.sink, self.config = mapper, object_cache, sink, config
         self.on_fatal = on_fatal
         self.namespace = ctl.namespace_of(source.resource)
-        self.path = served.collection_path(self.namespace)
+        self.path = discovery.collection_path(served, self.namespace)
         self.known: dict[str, events.OldState] = {}
         self.lock = threading.Lock()
         self.resource_version: str | None = None
