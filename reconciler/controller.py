@@ -37,8 +37,7 @@ KeyMapper = Callable[[events.JsonObj], Iterable[str]]
 """Maps a watched object (a dict) to the queue keys (``namespace/name``) it affects."""
 
 
-class InvalidControllerError(errors.ConfigError):
-    """A controller declaration is invalid; the message names the controller and field."""
+InvalidControllerError = errors.InvalidControllerError
 
 
 def _fail(controller: str, field_name: str, problem: str) -> InvalidControllerError:

@@ -1,59 +1,34 @@
-"""The errors of the Kubernetes helper layer, one branch under the library's root.
+"""The errors of the Kubernetes helper layer (one branch of :mod:`reconciler.errors`) and
+the predicates that classify them.
 
 A reconcile function usually lets these propagate: the runtime turns any exception into a
 rate-limited requeue, which is the right answer to a 409 Conflict or an API server that is
-briefly away. Catch them only to make a decision, with the predicates below::
-
-    ReconcilerError
-    └── KubeError                   anything from reconciler.kube
-        ├── ApiError                the API server answered with an error (status, reason)
-        ├── ApiUnavailableError     no answer: refused, unreachable or timed out
-        │                           (also ConnectionError); the message names the server
-        ├── UnknownKindError        discovery does not serve this apiVersion/kind
-        │                           (also LookupError)
-        └── InvalidRequestError     the caller's input cannot form a request (also ValueError)
-
-The original client exception is always kept on ``__cause__`` (``raise ... from``).
+briefly away. Catch them only to make a decision, with the predicates below. The classes
+(``KubeError`` and its subclasses) are defined, and drawn in the tree, in
+:mod:`reconciler.errors`; they are re-exported here. The original client exception is always
+kept on ``__cause__`` (``raise ... from``).
 """
 
 from __future__ import annotations
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import (
+    ApiError,
+    ApiUnavailableError,
+    InvalidRequestError,
+    KubeError,
+    UnknownKindError,
+)
 
-
-class KubeError(ReconcilerError):
-    """The root of every error raised by :mod:`reconciler.kube`."""
-
-
-class ApiError(KubeError):
-    """The API server refused a request; ``reason`` is the ``metav1.Status`` reason.
-
-    ``status`` is the HTTP code (409), ``reason`` the machine-readable cause (``"Conflict"``,
-    ``"NotFound"``, ``"AlreadyExists"``, ``"Invalid"``; empty when the body was not a Status)
-    and ``message`` the server's human-readable text.
-    """
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(f"{status} {reason or 'Error'}: {message}")
-        self.status = status
-        self.reason = reason
-        self.message = message
-
-
-class ApiUnavailableError(KubeError, ConnectionError):
-    """The API server could not be reached or did not answer in time.
-
-    It is not an :class:`ApiError` because there is no status to inspect: the request may or
-    may not have been applied. The message names the server URL (never credentials).
-    """
-
-
-class UnknownKindError(KubeError, LookupError):
-    """Discovery does not list the kind for this apiVersion (a typo, or a CRD not installed)."""
-
-
-class InvalidRequestError(KubeError, ValueError):
-    """The arguments cannot form a request, e.g. a namespaced resource without a namespace."""
+__all__ = [
+    "ApiError",
+    "ApiUnavailableError",
+    "InvalidRequestError",
+    "KubeError",
+    "UnknownKindError",
+    "is_already_exists",
+    "is_conflict",
+    "is_not_found",
+]
 
 
 def is_not_found(err: BaseException) -> bool:

@@ -38,8 +38,7 @@ from reconciler.leader import scripts
 log = logging.getLogger("reconciler.leader")
 
 
-class LeadershipLostError(errors.ReconcilerError):
-    """This process stopped leading: renewal failed for the renew deadline or it was deposed."""
+LeadershipLostError = errors.LeadershipLostError
 
 
 @dataclass(frozen=True)

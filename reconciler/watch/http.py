@@ -21,22 +21,9 @@ import urllib3
 from reconciler import errors
 from reconciler.watch.events import JsonObj
 
-
-class ApiStatusError(errors.ReconcilerError):
-    """The API server answered with an error status."""
-
-    def __init__(self, code: int, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(f"API server answered {code}: {message}")
-        self.code = code
-        self.retry_after = retry_after
-
-
-class WatchExpiredError(ApiStatusError):
-    """410 Gone: the resourceVersion is older than the server's history; relist."""
-
-
-class TransportError(errors.ReconcilerError, ConnectionError):
-    """The connection failed, dropped or stalled past the read timeout."""
+ApiStatusError = errors.ApiStatusError
+WatchExpiredError = errors.WatchExpiredError
+TransportError = errors.TransportError
 
 
 def _retry_after(value: str | None) -> float | None:
