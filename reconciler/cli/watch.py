@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"),
                         help="kubeconfig file (default: $KUBECONFIG, else in-cluster)")
     parser.add_argument("--context", default=None, help="kubeconfig context")
-    parser.add_argument("--prefix", default="reconciler", help="Redis key prefix")
+    parser.add_argument("--prefix", default=os.environ.get("RECONCILER_PREFIX", "reconciler"),
+                        help="Redis key prefix (default: $RECONCILER_PREFIX or %(default)s)")
     parser.add_argument("--identity", default=None, help="this replica's name in the lock")
     parser.add_argument("--lease", type=float, default=15.0, help="lease seconds (15)")
     parser.add_argument("--renew-deadline", type=float, default=10.0,
