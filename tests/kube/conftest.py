@@ -5,9 +5,9 @@ Every test gets its own namespace, so tests sharing a server never see each othe
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +16,7 @@ from kubernetes import client
 
 from reconciler.kube.client import KubeClient
 from reconciler.testing.apiserver import ApiServer
+from reconciler.testing.waiting import wait_until
 
 _names = itertools.count()
 
@@ -77,20 +78,7 @@ def gadgets(server: ApiServer) -> dict[str, Any]:
         return kc.create(ref, GADGET_CRD)
 
 
-def _wait_until(check: Callable[[], Any], *, timeout: float = 5.0,
-                what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after timeout."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
-
-
 @pytest.fixture
 def eventually() -> Callable[..., Any]:
     """``eventually(check, timeout=5, what=...)``: a bounded wait for a condition."""
-    return _wait_until
+    return functools.partial(wait_until, timeout=5.0)

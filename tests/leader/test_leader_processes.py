@@ -22,6 +22,7 @@ from reconciler import redisconn
 from reconciler.queue import WorkQueue
 from reconciler.testing.apiserver import ApiServer
 from reconciler.testing.redisserver import EmbeddedRedis
+from reconciler.testing.waiting import wait_until
 
 HERE = Path(__file__).resolve().parent
 _names = itertools.count()
@@ -100,13 +101,7 @@ def watchers(server: ApiServer, tmp_path: Path, namespace: str) -> Iterator[Watc
 def wait_for(check: Callable[[], Any], *, timeout: float, what: str,
              logs: Callable[[], str] = lambda: "") -> Any:
     """Poll ``check`` every 10 ms until truthy; fail naming ``what`` (and the logs)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.01)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs()}")
+    return wait_until(check, timeout=timeout, what=lambda: f"{what}\n{logs()}", interval=0.01)
 
 
 def holder(redis: Redis, prefix: str) -> str | None:

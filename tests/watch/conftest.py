@@ -4,7 +4,6 @@ a namespace per test, the Widget CRD, and watchers that are always stopped."""
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from redis import Redis
 from reconciler.controller import Application, Controller
 from reconciler.queue import WorkQueue
 from reconciler.testing.apiserver import ApiServer
+from reconciler.testing.waiting import wait_until
 from reconciler.watch import WatchConfig, Watcher
 
 _names = itertools.count()
@@ -103,19 +103,6 @@ def drain(queue: WorkQueue) -> set[str]:
         keys.update(lease.key for lease in leases)
         queue.done_many(leases)
     return keys
-
-
-def wait_until(check: Callable[[], Any], *, timeout: float = 10.0, what: str = "condition"
-               ) -> Any:
-    """Poll ``check`` until truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
 
 
 def collect(queue: WorkQueue, expected: set[str], *, timeout: float = 10.0) -> set[str]:

@@ -6,27 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
 
 from reconciler.queue import WorkQueue
+from reconciler.testing.waiting import wait_until
 from reconciler.worker import settings
 from reconciler.worker.celeryapp import create_celery_app, task_name
 
 HERE = Path(__file__).parent
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -66,9 +58,9 @@ def test_workers_reconcile_every_key_once_without_overlap(
     keys = [f"ns/slow-{i}" if i % 4 == 0 else f"ns/obj-{i}" for i in range(40)]
     for _ in range(3):
         queue.add_many(keys)
-    wait_for(lambda: len(finished(real_redis, key_prefix)) >= 40, timeout=60,
+    wait_until(lambda: len(finished(real_redis, key_prefix)) >= 40, timeout=60,
              what="40 reconciles")
-    wait_for(lambda: queue.stats().leased == 0, timeout=10, what="all leases released")
+    wait_until(lambda: queue.stats().leased == 0, timeout=10, what="all leases released")
     assert sorted(finished(real_redis, key_prefix)) == sorted(keys)
     assert real_redis.smembers(f"{key_prefix}:test:overlaps") == set()
 
@@ -79,9 +71,9 @@ def test_a_key_changed_during_its_reconcile_runs_again(
     """A change that arrives while the key is reconciled makes it run once more afterwards."""
     queue = WorkQueue(real_redis, "sample", prefix=key_prefix)
     queue.add("ns/self-change-1")
-    wait_for(lambda: finished(real_redis, key_prefix).count("ns/self-change-1") == 2,
+    wait_until(lambda: finished(real_redis, key_prefix).count("ns/self-change-1") == 2,
              timeout=30, what="the second run of ns/self-change-1")
-    wait_for(lambda: queue.stats().leased == 0, timeout=10, what="the lease released")
+    wait_until(lambda: queue.stats().leased == 0, timeout=10, what="the lease released")
     assert queue.stats().pending == 0
     assert real_redis.smembers(f"{key_prefix}:test:overlaps") == set()
 
@@ -92,7 +84,7 @@ def test_a_worker_killed_mid_reconcile_loses_nothing(
     """A pool process SIGKILLed during a reconcile: the key runs again and completes."""
     queue = WorkQueue(real_redis, "sample", prefix=key_prefix)
     queue.add_many(["ns/crash-1", "ns/obj-1"])
-    wait_for(lambda: "ns/crash-1" in finished(real_redis, key_prefix), timeout=60,
+    wait_until(lambda: "ns/crash-1" in finished(real_redis, key_prefix), timeout=60,
              what="ns/crash-1 to complete after its worker was killed")
     assert int(real_redis.hget(f"{key_prefix}:test:started", "ns/crash-1") or 0) == 2
     assert "ns/obj-1" in finished(real_redis, key_prefix)
@@ -104,10 +96,10 @@ def test_failures_are_retried_with_backoff_then_forgotten(
     """A reconcile that fails twice runs a third time, then its backoff is reset."""
     queue = WorkQueue(real_redis, "sample", prefix=key_prefix)
     queue.add("ns/fail-1")
-    wait_for(lambda: "ns/fail-1" in finished(real_redis, key_prefix), timeout=30,
+    wait_until(lambda: "ns/fail-1" in finished(real_redis, key_prefix), timeout=30,
              what="ns/fail-1 to succeed on its third run")
     assert int(real_redis.hget(f"{key_prefix}:test:started", "ns/fail-1") or 0) == 3
-    wait_for(lambda: queue.num_requeues("ns/fail-1") == 0, timeout=5, what="forget")
+    wait_until(lambda: queue.num_requeues("ns/fail-1") == 0, timeout=5, what="forget")
 
 
 def test_the_app_is_safe_by_default(redis_url: str) -> None:

@@ -6,11 +6,11 @@ Every test gets its own namespace, so tests sharing a server never see each othe
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,6 +21,7 @@ import pytest
 from kubernetes import client
 
 from reconciler.testing.apiserver import ApiServer
+from reconciler.testing.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 _names = itertools.count()
@@ -77,22 +78,6 @@ def raw_http(server: ApiServer, method: str, path: str, body: Any = None, *,
         return code, raw
 
 
-def wait_until(check: Callable[[], Any], *, timeout: float = 5.0,
-               what: str | Callable[[], str] = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``.
-
-    ``what`` may be a callable, evaluated only on failure (e.g. to include a log's tail)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.02)
-    described = what() if callable(what) else what
-    pytest.fail(f"timed out after {timeout}s waiting for {described} (last value: {last!r})")
-
-
 Http = Callable[..., tuple[int, Any]]
 
 
@@ -105,7 +90,7 @@ def http(server: ApiServer) -> Http:
 @pytest.fixture
 def eventually() -> Callable[..., Any]:
     """``eventually(check, timeout=5, what=...)``: a bounded wait for a condition."""
-    return wait_until
+    return functools.partial(wait_until, timeout=5.0)
 
 
 @pytest.fixture(scope="session")
