@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any
 
-from reconciler import errors
+from reconciler import errors, redisconn
 from reconciler.queue import WorkQueue
 from reconciler.testing.demo import DemoSpec, Summary, ensure_namespace, run_demo, warm_up
 from reconciler.testing.stack import LocalStack
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         if args.flower:
             stack.processes.start("flower")
             print("     flower: http://127.0.0.1:5555", file=out)
-        queue = WorkQueue(_redis(stack.redis_url), controller, prefix=stack.prefix)
+        queue = WorkQueue(redisconn.connect(stack.redis_url), controller, prefix=stack.prefix)
         try:
             ensure_namespace(stack.kube, "demo")
             print("waiting for a leading watcher and ready workers (one warm-up object)",
@@ -101,12 +101,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"not converged: {summary.pending[:20]}", file=out)
             print(stack.processes.logs(), file=out)
         return 0 if summary.ok else 1
-
-
-def _redis(url: str) -> Any:
-    from reconciler import redisconn  # noqa: PLC0415
-
-    return redisconn.connect(url)
 
 
 def _report(summary: Summary) -> None:
