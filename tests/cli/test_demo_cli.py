@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from reconciler.testing.redisserver import free_port
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
@@ -30,3 +32,17 @@ def test_bad_arguments_are_one_clear_line() -> None:
                           check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--objects must be >= 1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_demo_starts_an_embedded_redis_when_none_answers() -> None:
+    """With nothing at REDIS_URL the demo runs on an embedded server, as on a fresh machine."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "demo", "--objects", "40", "--workers", "1"],
+        check=False, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "REDIS_URL": dead},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-5000:]
+    assert "result:            OK" in done.stdout
+    redis_line = next(line for line in done.stderr.splitlines() if "redis:" in line)
+    assert dead not in redis_line, "the demo should have started its own Redis"
