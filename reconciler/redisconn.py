@@ -38,7 +38,10 @@ def describe(client: Redis) -> str:
     kwargs: dict[str, Any] = client.connection_pool.connection_kwargs
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"
-    scheme = "rediss" if kwargs.get("ssl") or "ssl_context" in kwargs else "redis"
+    tls = "SSL" in client.connection_pool.connection_class.__name__ or any(
+        key.startswith("ssl") for key in kwargs
+    )
+    scheme = "rediss" if tls else "redis"
     return f"{scheme}://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
 
 
