@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from redis import Redis
 
 from reconciler.cli import main
 from reconciler.queue import WorkQueue
+from reconciler.testing.waiting import wait_until
 
 WORKER_APP = Path(__file__).parents[1] / "worker"
 
@@ -38,11 +38,9 @@ def test_a_dispatch_process_feeds_non_dispatching_workers(
         dispatcher = subprocess.Popen(
             [sys.executable, "-m", "reconciler", "dispatch", "--app", "sampleapp"],
             cwd=WORKER_APP, env=env)
-        deadline = time.monotonic() + 60
         finished = f"{key_prefix}:test:finished"
-        while real_redis.llen(finished) < 9:
-            assert time.monotonic() < deadline, "the dispatch process did not feed the workers"
-            time.sleep(0.05)
+        wait_until(lambda: real_redis.llen(finished) >= 9, timeout=60,
+                   what="the dispatch process to feed the workers")
         dispatcher.send_signal(signal.SIGTERM)
         assert dispatcher.wait(15) == 0
     finally:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from reconciler import kube, redisconn
 from reconciler.queue import WorkQueue
 from reconciler.testing.demo import Summary, ensure_namespace, run_demo, warm_up
 from reconciler.testing.stack import REPO_ROOT, LocalStack
+from reconciler.testing.waiting import wait_until
 from tasks.demo import demo
 from tasks.webapp import SIMULATED_LATENCY
 
@@ -52,10 +52,9 @@ def test_procfile_processes_converge_through_a_worker_kill(
         client, slow, objects=60, updates=20, deletes=10, timeout=150,
         queue_stats=lambda: (queue.stats(), queue.results()))))
     runner.start()
-    deadline = time.monotonic() + 60
-    while queue.stats().leased < 2:  # the only worker node is busy with slow reconciles
-        assert time.monotonic() < deadline, f"no key was leased:\n{processes.logs()}"
-        time.sleep(0.05)
+    # The only worker node is busy with slow reconciles once two keys are leased.
+    wait_until(lambda: queue.stats().leased >= 2, timeout=60,
+               what=lambda: f"two leased keys\n{processes.logs()}")
     processes.start("worker")
     processes.kill(doomed, signal.SIGKILL)  # the node and its pool, mid-reconcile
     runner.join(200)
@@ -95,11 +94,10 @@ def test_honcho_start_runs_the_procfile(tmp_path: Path, stack: LocalStack) -> No
         obj = demo.make("from-honcho", 1)
         obj["metadata"]["namespace"] = "demo"
         client.create(ref, obj, "demo")
-        deadline = time.monotonic() + 60
-        while not demo.converged(client.get(ref, "from-honcho", "demo")):
-            assert honcho.poll() is None, "honcho exited early"
-            assert time.monotonic() < deadline, "the WebApp did not converge under honcho"
-            time.sleep(0.1)
+        wait_until(lambda: honcho.poll() is not None
+                   or demo.converged(client.get(ref, "from-honcho", "demo")),
+                   timeout=60, what="the WebApp to converge under honcho")
+        assert honcho.poll() is None, "honcho exited early"
         deployment = client.get(client.resolve("apps/v1", "Deployment"), "from-honcho", "demo")
         assert deployment["metadata"]["ownerReferences"][0]["kind"] == "WebApp"
     finally:
@@ -130,16 +128,13 @@ def test_invalid_spec_gets_a_warning_event_and_backoff(
     obj["spec"]["replicas"] = -1
     created = client.create(ref, obj, "demo")
     queue = WorkQueue(redisconn.connect(stack.redis_url), "webapp", prefix=stack.prefix)
-    deadline = time.monotonic() + 60
-    while queue.num_requeues("demo/broken") < 2:
-        assert time.monotonic() < deadline, f"no retries:\n{processes.logs()}"
-        time.sleep(0.1)
+    wait_until(lambda: queue.num_requeues("demo/broken") >= 2, timeout=60,
+               what=lambda: f"two retries\n{processes.logs()}")
     current = client.get(ref, "broken", "demo")
     ready = current["status"]["conditions"][0]
     assert (ready["status"], ready["reason"]) == ("False", "InvalidSpec")
     warnings = [e for e in kube.recorded_events(client, created) if e["type"] == "Warning"]
     assert warnings and "spec.replicas" in warnings[0]["message"]
     client.patch(ref, "broken", {"spec": {"replicas": 2}}, namespace="demo")
-    while not demo.converged(client.get(ref, "broken", "demo")):
-        assert time.monotonic() < deadline + 60, "the fixed WebApp did not converge"
-        time.sleep(0.1)
+    wait_until(lambda: demo.converged(client.get(ref, "broken", "demo")), timeout=60,
+               what="the fixed WebApp to converge")
