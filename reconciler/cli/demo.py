@@ -13,7 +13,9 @@ import argparse
 import importlib
 import math
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 from reconciler import errors, redisconn
@@ -67,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     updates, deletes = _check(args)
     spec, controller = _load(args.app)
     out = sys.stderr
+    interrupted = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: interrupted.set())
     with LocalStack(crds=[spec.crd]) as stack:
         # This process reads the example's registry too: point it where the children look.
         os.environ.update(REDIS_URL=stack.redis_url, RECONCILER_PREFIX=stack.prefix)
@@ -83,19 +88,20 @@ def run(args: argparse.Namespace) -> int:
             ensure_namespace(stack.kube, "demo")
             print("waiting for a leading watcher and ready workers (one warm-up object)",
                   file=out)
-            warm = warm_up(stack.kube, spec, namespace="demo")
+            warm = warm_up(stack.kube, spec, namespace="demo", interrupted=interrupted)
             print(f"ready after {warm:.1f}s; creating {args.objects}, then changing {updates} "
                   f"and deleting {deletes} {spec.kind} objects", file=out)
             summary = run_demo(
                 stack.kube, spec, objects=args.objects, updates=updates, deletes=deletes,
                 timeout=args.timeout, queue_stats=lambda: (queue.stats(), queue.results()),
+                interrupted=interrupted,
             )
-        except KeyboardInterrupt:
-            print("\ninterrupted: stopping every process", file=out)
-            return 130
         except TimeoutError as exc:
             print(f"error: {exc}\n{stack.processes.logs()}", file=out)
             return 1
+        if interrupted.is_set():
+            print("\ninterrupted: stopping every process", file=out)
+            return 130
         _report(summary)
         if not summary.ok:
             print(f"not converged: {summary.pending[:20]}", file=out)

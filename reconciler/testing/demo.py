@@ -151,7 +151,7 @@ class _Progress:
 
 
 def warm_up(client: kube.KubeClient, spec: DemoSpec, *, namespace: str,
-            timeout: float = 120.0) -> float:
+            timeout: float = 120.0, interrupted: threading.Event | None = None) -> float:
     """Create one object and wait until it converges, so the measured run starts with a
     leading watcher and ready workers; the object is deleted again. Returns the seconds."""
     ref = client.resolve(spec.api_version, spec.kind)
@@ -159,10 +159,12 @@ def warm_up(client: kube.KubeClient, spec: DemoSpec, *, namespace: str,
     obj = spec.make("warm-up", 0)
     obj.setdefault("metadata", {})["namespace"] = namespace
     client.create(ref, obj, namespace)
+    stop = interrupted or threading.Event()
     while not spec.converged(client.get(ref, "warm-up", namespace)):
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"the warm-up object did not converge within {timeout}s")
-        time.sleep(0.1)
+        if stop.wait(0.1):
+            return time.monotonic() - started
     client.delete(ref, "warm-up", namespace)
     return time.monotonic() - started
 
@@ -188,9 +190,12 @@ def run_demo(
     timeout: float = 300.0,
     queue_stats: Callable[[], tuple[QueueStats, dict[str, int]]] | None = None,
     out: TextIO = sys.stderr,
+    interrupted: threading.Event | None = None,
 ) -> Summary:
     """Create ``objects``, change the first ``updates`` and delete the last ``deletes``,
-    then wait (up to ``timeout``) until everything converged."""
+    then wait (up to ``timeout``) until everything converged. Setting ``interrupted`` (from
+    a signal handler, say) ends the run early with what was reached."""
+    interrupted = interrupted or threading.Event()
     ref = client.resolve(spec.api_version, spec.kind)
     owned_refs = [client.resolve(api_version, kind) for api_version, kind in spec.owned]
     names = [f"{spec.kind.lower()}-{i:05d}" for i in range(objects)]
@@ -204,11 +209,15 @@ def run_demo(
     started = progress.started
 
     def create(i: int) -> None:
+        if interrupted.is_set():
+            return
         obj = spec.make(names[i], i)
         obj.setdefault("metadata", {})["namespace"] = namespace
         timeline.wrote(client.create(ref, obj, namespace))
 
     def update(name: str) -> None:
+        if interrupted.is_set():
+            return
         current = client.get(ref, name, namespace)
         timeline.wrote(client.patch(ref, name, spec.change(current), namespace=namespace))
 
@@ -216,7 +225,8 @@ def run_demo(
         list(pool.map(create, range(objects)))
         list(pool.map(update, names[:updates]))
         deleted = names[objects - deletes:] if deletes else []
-        list(pool.map(lambda name: client.delete(ref, name, namespace), deleted))
+        list(pool.map(lambda name: interrupted.is_set() or client.delete(ref, name, namespace),
+                      deleted))
     live = [n for n in names if n not in set(deleted)]
 
     deadline = time.monotonic() + timeout
@@ -230,9 +240,8 @@ def run_demo(
                 and spec.extra_gone(namespace, n)]
         finished = len(converged) == len(live) and len(gone) == len(deleted)
         progress.show(len(converged) + len(gone), final=finished)
-        if finished or time.monotonic() > deadline:
+        if finished or time.monotonic() > deadline or interrupted.wait(0.25):
             break
-        time.sleep(0.25)
     seconds = time.monotonic() - started
     stop.set()
     follower.join(timeout=10)
@@ -240,9 +249,8 @@ def run_demo(
     # Converged objects can still have runs coming (their owned objects' events queue them
     # again); the demo is over when the queue has nothing left to do but periodic checks.
     while stats is not None and queue_stats is not None and not _idle(stats):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or interrupted.wait(0.1):
             break
-        time.sleep(0.1)
         stats, results = queue_stats()
     pending = sorted(set(live) - set(converged)) + sorted(set(deleted) - set(gone))
     return Summary(live=len(live), deleted=len(deleted), converged=len(converged),
