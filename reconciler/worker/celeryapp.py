@@ -184,6 +184,7 @@ def _register_task(app: Celery, runtime: Runtime, name: str, opts: WorkerOptions
     reconcile_task.__doc__ = f"Reconcile one object of controller {name!r}."
     app.task(
         name=task_name(name),
+        shared=False,  # bound to this app only: another app in the process keeps its own
         acks_late=True,
         reject_on_worker_lost=True,
         ignore_result=True,
